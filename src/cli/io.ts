@@ -1,0 +1,26 @@
+import type { Readable, Writable } from 'node:stream';
+
+/** What a command talks to; tests pass their own. */
+export interface CliIO {
+  readonly stdin: Readable;
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+}
+
+/** A subcommand: parses its own arguments, returns the exit code. */
+export type Command = (args: string[], io: CliIO) => Promise<number>;
+
+/** Thrown for bad arguments or configuration: exit code 2 with this message. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export const processIO = (): CliIO => ({
+  stdin: process.stdin,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  cwd: process.cwd(),
+});

@@ -1,0 +1,3 @@
+// Public API of src/core: re-exports only.
+export {};
+export type * from './types.js';

@@ -1,0 +1,135 @@
+/**
+ * The data that flows through leakward: sources produce Fragments, the core turns them into Findings,
+ * reports render Findings. Nothing here imports anything; every layer may import these types.
+ */
+
+/** A half-open byte range `[start, end)`. */
+export type Span = readonly [start: number, end: number];
+
+/** The commit a fragment belongs to (history and diff scans). */
+export interface CommitInfo {
+  readonly sha: string;
+  readonly author: string;
+  readonly email: string;
+  /** ISO 8601, as `git log --format=%aI` prints it. */
+  readonly date: string;
+  /** The subject line. */
+  readonly message: string;
+}
+
+/** Where a fragment's bytes belong. */
+export interface FragmentMeta {
+  /** Path relative to the scan root with `/` separators; `-` for stdin. */
+  readonly path: string;
+  readonly commit?: CommitInfo;
+  /** 1-based line number, in the real file, of the fragment's first line (default 1). */
+  readonly startLine?: number;
+  /**
+   * For fragments made of non-contiguous lines (the added lines of a diff):
+   * `lineNumbers[i]` is the real 1-based line number of the fragment's i-th line (0-based i).
+   * Overrides `startLine`.
+   */
+  readonly lineNumbers?: ArrayLike<number>;
+}
+
+/** A piece of text with a location: what every source produces and the core consumes. */
+export interface Fragment extends FragmentMeta {
+  /**
+   * The bytes: in memory, as a stream of chunks, or absent when `filePath` names a file for the
+   * scanner to read itself (so a worker thread can read it). Empty content still runs path-only rules.
+   */
+  readonly content?: Buffer | AsyncIterable<Buffer>;
+  /** Absolute path of a file to stream from disk when `content` is absent. */
+  readonly filePath?: string;
+}
+
+/** A producer of fragments: files, stdin, a diff, the staged index, a git history. */
+export interface Source {
+  fragments(signal?: AbortSignal): AsyncIterable<Fragment>;
+}
+
+export type Confidence = 'high' | 'medium' | 'low';
+
+/** A detected secret. `secret` and `match` live in memory only; reports redact them unless told not to. */
+export interface Finding {
+  readonly ruleId: string;
+  readonly description: string;
+  readonly tags: readonly string[];
+  /** Same as the fragment's path. */
+  readonly file: string;
+  /** 1-based line of the first byte of the reported span. */
+  readonly startLine: number;
+  readonly endLine: number;
+  /** 1-based column, counted in characters (Unicode code points), of the span's first character. */
+  readonly startColumn: number;
+  /** 1-based column of the span's last character (inclusive, as gitleaks reports it). */
+  readonly endColumn: number;
+  /** The secret (the rule's secretGroup, or the whole match). */
+  readonly secret: string;
+  /** The whole regex match. */
+  readonly match: string;
+  /** Shannon entropy of `secret`, bits per character. */
+  readonly entropy: number;
+  /** Keyed hash of rule id + secret: position-independent. Format `lw1:<hex>`. */
+  readonly fingerprint: string;
+  readonly commit?: CommitInfo;
+  /** Byte span of the reported text in the fragment's content (the encoded span for decoded finds). */
+  readonly span: Span;
+  /** Decodings applied, outermost first, when the secret was found in decoded text (e.g. ['base64']). */
+  readonly decodedBy?: readonly string[];
+  readonly confidence?: Confidence;
+}
+
+/** One allowlist, as gitleaks defines it (global `[[allowlists]]`, or per rule). */
+export interface AllowlistSpec {
+  readonly description?: string;
+  /** How the checks combine: OR (default, any check allows) or AND (all present checks must allow). */
+  readonly condition?: 'OR' | 'AND';
+  readonly regexes?: readonly string[];
+  /** What `regexes` test: the secret (default), the whole match, or the whole line. */
+  readonly regexTarget?: 'secret' | 'match' | 'line';
+  readonly stopwords?: readonly string[];
+  /** Regexes over the file path. */
+  readonly paths?: readonly string[];
+  readonly commits?: readonly string[];
+  /** Global allowlists only: restrict to these rule ids. */
+  readonly targetRules?: readonly string[];
+}
+
+export type RuleExample = string | { readonly text: string; readonly secret: string };
+
+/** A rule as written in TOML (gitleaks fields plus leakward's extensions). */
+export interface RuleSpec {
+  readonly id: string;
+  readonly description?: string;
+  /** RE2 syntax. */
+  readonly regex?: string;
+  /** Capture group holding the secret; default: the first group that matched, else the whole match. */
+  readonly secretGroup?: number;
+  /** Lower-cased literals; the rule runs only near one of them. */
+  readonly keywords?: readonly string[];
+  /** Minimum Shannon entropy of the secret. */
+  readonly entropy?: number;
+  /** Regex over the file path; alone, it makes a path-only rule. */
+  readonly path?: string;
+  readonly tags?: readonly string[];
+  readonly allowlists?: readonly AllowlistSpec[];
+  /** Named validator (e.g. a checksum) the secret must pass; see core/validators. */
+  readonly validate?: string;
+  /** `high`: precise enough to mask unregistered matches in live logs. */
+  readonly confidence?: Confidence;
+  readonly examples?: { readonly positive?: readonly RuleExample[]; readonly negative?: readonly string[] };
+  /** Where the rule was defined, for error messages. */
+  readonly origin?: { readonly file: string; readonly line: number };
+}
+
+/** A loaded configuration: the rules to run and what to ignore. */
+export interface Config {
+  readonly rules: readonly RuleSpec[];
+  /** Global allowlists (`[allowlist]` and `[[allowlists]]`). */
+  readonly allowlists: readonly AllowlistSpec[];
+  /** Files the config was read from, outermost first (for messages). */
+  readonly files: readonly string[];
+  /** Warnings met while loading (e.g. unknown keys in a .gitleaks.toml). */
+  readonly warnings: readonly string[];
+}

@@ -1,0 +1,5 @@
+/** leakward's public library API. Re-exports only; every public type and function is reachable from here. */
+export * from './core/index.js';
+export * from './sources/index.js';
+export * from './mask/index.js';
+export * from './report/index.js';

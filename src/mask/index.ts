@@ -1,0 +1,2 @@
+// Public API of src/mask: re-exports only.
+export {};

@@ -1,0 +1,2 @@
+// Public API of src/report: re-exports only.
+export {};

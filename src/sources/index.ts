@@ -1,0 +1,2 @@
+// Public API of src/sources: re-exports only.
+export {};
