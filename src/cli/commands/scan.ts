@@ -1,5 +1,62 @@
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { filesSource, stdinSource, type Fragment } from '../../index.js';
+import { parseCommandArgs, reportFlags, reportHelp, runFindingsCommand } from '../common.js';
 import { UsageError, type CliIO } from '../io.js';
 
-export async function run(_args: string[], _io: CliIO): Promise<number> {
-  throw new UsageError('scan: not implemented yet');
+const help = `usage: leakward scan [options] [PATH...]
+
+Scans files and folders (default: .) or - for stdin. In a git work tree the file list comes from git,
+so .gitignore is honoured. Exit codes: 0 clean, 1 findings (--exit-code), 2 usage or configuration error.
+
+scan options:
+      --no-git              walk the folders instead of asking git for the file list
+      --include GLOB        scan only paths matching GLOB (repeatable)
+      --exclude GLOB        skip paths matching GLOB (repeatable)
+      --max-file-size MB    skip larger files (default 100)
+      --follow-symlinks     follow symbolic links (skipped by default)
+${reportHelp}`;
+
+export async function run(args: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, {
+    'no-git': { type: 'boolean' },
+    include: { type: 'string', multiple: true },
+    exclude: { type: 'string', multiple: true },
+    'max-file-size': { type: 'string' },
+    'follow-symlinks': { type: 'boolean' },
+  });
+  if (values.help) {
+    io.stdout.write(help);
+    return 0;
+  }
+  const flags = reportFlags(values);
+  const maxMb = values['max-file-size'] === undefined ? 100 : Number(values['max-file-size']);
+  if (!Number.isFinite(maxMb) || maxMb <= 0) throw new UsageError('--max-file-size takes a number of megabytes');
+  const maxFileSize = Math.round(maxMb * 1024 * 1024);
+
+  const paths = positionals.length ? positionals : ['.'];
+  if (paths.includes('-')) {
+    if (paths.length > 1) throw new UsageError("'-' (stdin) cannot be combined with other paths");
+    return runFindingsCommand({ io, root: io.cwd, flags, fragments: [stdinSource(io.stdin)] as Fragment[] });
+  }
+  for (const p of paths) {
+    try {
+      statSync(path.resolve(io.cwd, p));
+    } catch {
+      throw new UsageError(`no such file or directory: ${p}`);
+    }
+  }
+  // One folder given: it is the scan root (config discovery, baseline, report paths), as in `gitleaks dir`.
+  const only = paths.length === 1 ? path.resolve(io.cwd, paths[0]!) : undefined;
+  const root = only && statSync(only).isDirectory() ? only : io.cwd;
+  const source = filesSource({
+    root,
+    paths: paths.map((p) => path.resolve(io.cwd, p)),
+    useGit: values['no-git'] !== true,
+    followSymlinks: values['follow-symlinks'] === true,
+    maxFileSize,
+    ...(values.include ? { include: values.include } : {}),
+    ...(values.exclude ? { exclude: values.exclude } : {}),
+  });
+  return runFindingsCommand({ io, root, flags, fragments: source.fragments(), maxFileSize });
 }

@@ -1,0 +1,310 @@
+/**
+ * Files and folders as Fragments: one Fragment per regular file, content left for the scanner to read
+ * from `filePath` (so a worker thread can read it and the main thread never holds file bytes).
+ *
+ * Invariants
+ * 1. `path` is relative to `root` with `/` separators; `filePath` is absolute.
+ * 2. Inside a git work tree (and unless `useGit: false`), directories are listed by a spawned, streamed
+ *    `git ls-files -z -co --exclude-standard`, so `.gitignore` is honoured and the list is never held
+ *    whole in memory. A path the caller names as a file is scanned even when git ignores it.
+ * 3. `.git/` is never entered. Symlinks are skipped (and reported) unless `followSymlinks`; followed
+ *    directory links never loop (each real directory is walked once).
+ * 4. Nothing unreadable stops the walk: it is reported through `onSkip` and the walk goes on.
+ * 5. A file over `maxFileSize` is reported as 'too-large' and still yielded, with empty content, so
+ *    path-only rules (e.g. `*.p12`) still fire on it.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import micromatch from 'micromatch';
+import type { Fragment, Source } from '../core/types.js';
+
+/** Why a file was not scanned (or not scanned in full). */
+export type SkipReason = 'binary' | 'too-large' | 'unreadable' | 'symlink';
+/** Called once per skipped file or folder; `path` is relative to the scan root. Never given file content. */
+export type SkipHandler = (path: string, reason: SkipReason, detail?: string) => void;
+
+export interface FilesSourceOptions {
+  /** Scan root: fragment paths are relative to it. Default `process.cwd()`. */
+  readonly root?: string;
+  /** Files and folders to scan, relative to `root` (or absolute). Default `['.']`. */
+  readonly paths?: readonly string[];
+  /** List folders with `git ls-files` when inside a git work tree (honours .gitignore). Default true. */
+  readonly useGit?: boolean;
+  /** Globs (micromatch, over root-relative paths): scan only matching files. A glob without `/` matches basenames. */
+  readonly include?: readonly string[];
+  /** Globs (micromatch, over root-relative paths): skip matching files and folders. A glob without `/` matches basenames. */
+  readonly exclude?: readonly string[];
+  /** Follow symbolic links. Default false: links are skipped and reported as 'symlink'. */
+  readonly followSymlinks?: boolean;
+  /** Bytes; a larger file is reported as 'too-large' and yielded with empty content (path-only rules still run). */
+  readonly maxFileSize?: number;
+  readonly onSkip?: SkipHandler;
+}
+
+const EMPTY: Buffer = Buffer.alloc(0);
+
+/** The files under `options.paths` as Fragments (see the invariants at the top of this file). */
+export function filesSource(options: FilesSourceOptions = {}): Source {
+  return { fragments: (signal?: AbortSignal) => walkFiles(options, signal) };
+}
+
+type Matcher = (p: string) => boolean;
+
+function globMatcher(globs: readonly string[] | undefined): Matcher | undefined {
+  if (!globs || globs.length === 0) return undefined;
+  // Globs are our caller's trusted strings (CLI args, config), never scanned content.
+  return micromatch.matcher(globs.length === 1 ? globs[0]! : [...globs], { dot: true, basename: true });
+}
+
+interface WalkState {
+  readonly root: string;
+  readonly include: Matcher | undefined;
+  readonly exclude: Matcher | undefined;
+  readonly follow: boolean;
+  readonly maxFileSize: number;
+  readonly onSkip: SkipHandler;
+  readonly signal: AbortSignal | undefined;
+  /** Real paths of directories already walked (symlink loops, and a folder named twice). */
+  readonly seenDirs: Set<string>;
+  /** Absolute paths of files already yielded (a file named twice, or reached through two paths). */
+  readonly seenFiles: Set<string>;
+}
+
+async function* walkFiles(options: FilesSourceOptions, signal: AbortSignal | undefined): AsyncGenerator<Fragment> {
+  const root = path.resolve(options.root ?? process.cwd());
+  const st: WalkState = {
+    root,
+    include: globMatcher(options.include),
+    exclude: globMatcher(options.exclude),
+    follow: options.followSymlinks ?? false,
+    maxFileSize: options.maxFileSize ?? Infinity,
+    onSkip: options.onSkip ?? (() => {}),
+    signal,
+    seenDirs: new Set(),
+    seenFiles: new Set(),
+  };
+  const useGit = options.useGit ?? true;
+  for (const p of options.paths && options.paths.length > 0 ? options.paths : ['.']) {
+    signal?.throwIfAborted();
+    const abs = path.resolve(root, p);
+    const rel = relPath(root, abs);
+    if (rel.split('/').includes('.git')) continue; // never scanned, even when named
+    let stat: fs.Stats;
+    try {
+      stat = fs.lstatSync(abs);
+    } catch (err) {
+      // A path the caller named explicitly that does not exist is a usage error, not a skip.
+      if (errCode(err) === 'ENOENT') throw new Error(`no such file or directory: ${p}`);
+      st.onSkip(rel, 'unreadable', errCode(err) ?? String(err));
+      continue;
+    }
+    if (stat.isSymbolicLink()) {
+      // A named link is followed only when asked, like a link met during the walk (the root excepted).
+      const target = rel === '.' ? fs.statSync(abs) : resolveLink(st, abs, rel);
+      if (!target) continue;
+      stat = target;
+    }
+    if (stat.isDirectory()) {
+      if (useGit && (yield* gitList(st, abs))) continue;
+      yield* walkDir(st, abs);
+    } else if (stat.isFile()) {
+      const f = fileFragment(st, abs, rel, stat.size);
+      if (f) yield f;
+    }
+  }
+}
+
+/** Lists a folder with git; returns false (having yielded nothing) when it is not in a git work tree. */
+async function* gitList(st: WalkState, dir: string): AsyncGenerator<Fragment, boolean> {
+  const child = spawn('git', ['ls-files', '-z', '-c', '-o', '--exclude-standard'], {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    windowsHide: true,
+  });
+  let spawnError: Error | undefined;
+  const closed = new Promise<number | null>((resolve) => {
+    child.on('error', (err) => { spawnError = err; resolve(null); });
+    child.on('close', (code) => resolve(code));
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (s: string) => { if (stderr.length < 4096) stderr += s; });
+
+  let any = false;
+  let pending: Buffer = EMPTY;
+  let last = '';
+  try {
+    for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
+      st.signal?.throwIfAborted();
+      any = true;
+      let buf = pending.length > 0 ? Buffer.concat([pending, chunk]) : chunk;
+      let from = 0;
+      for (let nul = buf.indexOf(0, from); nul !== -1; nul = buf.indexOf(0, from)) {
+        const name = buf.toString('utf8', from, nul);
+        from = nul + 1;
+        // Unmerged (conflicted) paths are listed once per stage, next to each other.
+        if (name === last) continue;
+        last = name;
+        const f = gitEntry(st, dir, name);
+        if (f) yield f;
+      }
+      pending = from < buf.length ? Buffer.from(buf.subarray(from)) : EMPTY;
+      buf = EMPTY;
+    }
+  } finally {
+    if (child.exitCode === null) child.kill();
+  }
+  const code = await closed;
+  if (!any && (spawnError || code !== 0)) return false; // not a work tree, or no git: walk instead
+  if (code !== 0) throw new Error(`git ls-files failed in ${relPath(st.root, dir)}: ${stderr.trim() || `exit code ${code}`}`);
+  return true;
+}
+
+function gitEntry(st: WalkState, dir: string, name: string): Fragment | undefined {
+  // An untracked nested repository is listed as `sub/`; its files belong to that repository.
+  if (name.endsWith('/')) return undefined;
+  const abs = path.resolve(dir, name);
+  const rel = relPath(st.root, abs);
+  let stat: fs.Stats | undefined;
+  try {
+    stat = fs.lstatSync(abs, { throwIfNoEntry: false });
+  } catch (err) {
+    st.onSkip(rel, 'unreadable', errCode(err) ?? String(err));
+    return undefined;
+  }
+  if (!stat) return undefined; // tracked but deleted in the work tree: nothing to scan
+  if (stat.isSymbolicLink()) {
+    if (!st.follow) {
+      if (wanted(st, rel)) st.onSkip(rel, 'symlink');
+      return undefined;
+    }
+    try {
+      stat = fs.statSync(abs);
+    } catch (err) {
+      st.onSkip(rel, 'unreadable', errCode(err) ?? String(err));
+      return undefined;
+    }
+    // A link to a folder from git's list: git does not descend into it, neither do we.
+    if (!stat.isFile()) return undefined;
+  }
+  if (!stat.isFile()) return undefined; // a submodule (gitlink) folder
+  return fileFragment(st, abs, rel, stat.size);
+}
+
+async function* walkDir(st: WalkState, dir: string): AsyncGenerator<Fragment> {
+  let real: string;
+  try {
+    real = fs.realpathSync(dir);
+  } catch {
+    real = dir;
+  }
+  if (st.seenDirs.has(real)) return;
+  st.seenDirs.add(real);
+  // Depth first with an explicit stack of pending folders; entries sorted for a stable order.
+  const stack: string[] = [dir];
+  while (stack.length > 0) {
+    st.signal?.throwIfAborted();
+    const current = stack.pop()!;
+    let entries: fs.Dirent[];
+    try {
+      entries = await fs.promises.readdir(current, { withFileTypes: true });
+    } catch (err) {
+      st.onSkip(relPath(st.root, current), 'unreadable', errCode(err) ?? String(err));
+      continue;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const subdirs: string[] = [];
+    for (const e of entries) {
+      if (e.name === '.git') continue; // a folder, or a worktree's `.git` file
+      const abs = path.join(current, e.name);
+      const rel = relPath(st.root, abs);
+      if (e.isDirectory()) {
+        if (st.exclude?.(rel)) continue;
+        if (markDir(st, abs)) subdirs.push(abs);
+      } else if (e.isFile()) {
+        const f = fileFragment(st, abs, rel, -1);
+        if (f) yield f;
+      } else if (e.isSymbolicLink()) {
+        if (st.exclude?.(rel) || (!st.follow && !wanted(st, rel))) continue;
+        const target = resolveLink(st, abs, rel);
+        if (!target) continue;
+        if (target.isDirectory()) {
+          if (markDir(st, abs)) subdirs.push(abs);
+        } else if (target.isFile()) {
+          const f = fileFragment(st, abs, rel, target.size);
+          if (f) yield f;
+        }
+      }
+      // Sockets, FIFOs and devices are not files to scan (reading a FIFO could block forever).
+    }
+    for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]!);
+  }
+}
+
+/** Whether include/exclude let a file through. */
+function wanted(st: WalkState, rel: string): boolean {
+  return !st.exclude?.(rel) && (!st.include || st.include(rel));
+}
+
+/** Marks a folder as walked; false when its real path was already walked (a link loop). */
+function markDir(st: WalkState, abs: string): boolean {
+  let real = abs;
+  try {
+    real = fs.realpathSync(abs);
+  } catch {
+    // unreadable: readdir will report it
+  }
+  if (st.seenDirs.has(real)) return false;
+  st.seenDirs.add(real);
+  return true;
+}
+
+/** The target's stats when the link is to be followed; reports and returns undefined otherwise. */
+function resolveLink(st: WalkState, abs: string, rel: string): fs.Stats | undefined {
+  if (!st.follow) {
+    st.onSkip(rel, 'symlink');
+    return undefined;
+  }
+  try {
+    return fs.statSync(abs);
+  } catch (err) {
+    st.onSkip(rel, 'unreadable', errCode(err) ?? `dangling link (${String(err)})`);
+    return undefined;
+  }
+}
+
+/**
+ * A Fragment for a regular file, or undefined when filtered out.
+ * `size` < 0: unknown (walk mode); stat only when a size limit needs it.
+ */
+function fileFragment(st: WalkState, abs: string, rel: string, size: number): Fragment | undefined {
+  if (!wanted(st, rel)) return undefined;
+  if (st.seenFiles.has(abs)) return undefined;
+  st.seenFiles.add(abs);
+  if (st.maxFileSize !== Infinity) {
+    if (size < 0) {
+      try {
+        size = fs.statSync(abs).size;
+      } catch (err) {
+        st.onSkip(rel, 'unreadable', errCode(err) ?? String(err));
+        return undefined;
+      }
+    }
+    if (size > st.maxFileSize) {
+      st.onSkip(rel, 'too-large', `${size} bytes > ${st.maxFileSize}`);
+      return { path: rel, content: EMPTY };
+    }
+  }
+  return { path: rel, filePath: abs };
+}
+
+function relPath(root: string, abs: string): string {
+  const rel = path.relative(root, abs);
+  if (rel === '') return '.';
+  return path.sep === '/' ? rel : rel.split(path.sep).join('/');
+}
+
+function errCode(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
+}
