@@ -85,7 +85,12 @@ export interface ReportFlags {
  * Parses a command's arguments: the shared report flags plus the command's own.
  * `--redact` alone means 100%, as in gitleaks.
  */
-export function parseCommandArgs<T extends Options>(args: string[], own: T) {
+export interface ParsedCommand {
+  readonly values: { readonly [flag: string]: string | boolean | string[] | boolean[] | undefined };
+  readonly positionals: string[];
+}
+
+export function parseCommandArgs(args: string[], own: Options): ParsedCommand {
   const normalised = args.map((a) => (a === '--redact' ? '--redact=100' : a));
   try {
     return parseArgs({ args: normalised, options: { ...reportOptions, ...own }, allowPositionals: true, strict: true });
@@ -179,7 +184,7 @@ export async function runFindingsCommand(cmd: FindingsCommand): Promise<number> 
     ...(flags.enableRules ? { enableRules: flags.enableRules } : {}),
     ...(salt ? { fingerprintSalt: salt } : {}),
     ...(cmd.maxFileSize ? { maxFileSize: cmd.maxFileSize } : {}),
-    onSkip: (file, reason, detail) => {
+    onSkip: (file: string, reason: string, detail?: string) => {
       if (reason === 'unreadable' || flags.verbose) {
         io.stderr.write(`leakward: skipped ${file} (${reason}${detail ? `: ${detail}` : ''})\n`);
       }

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { filesSource, stdinSource, type Fragment } from '../../index.js';
+import { filesSource, stdinSource } from '../../index.js';
 import { parseCommandArgs, reportFlags, reportHelp, runFindingsCommand } from '../common.js';
 import { UsageError, type CliIO } from '../io.js';
 
@@ -25,7 +25,7 @@ export async function run(args: string[], io: CliIO): Promise<number> {
     'max-file-size': { type: 'string' },
     'follow-symlinks': { type: 'boolean' },
   });
-  if (values.help) {
+  if (values['help']) {
     io.stdout.write(help);
     return 0;
   }
@@ -37,7 +37,7 @@ export async function run(args: string[], io: CliIO): Promise<number> {
   const paths = positionals.length ? positionals : ['.'];
   if (paths.includes('-')) {
     if (paths.length > 1) throw new UsageError("'-' (stdin) cannot be combined with other paths");
-    return runFindingsCommand({ io, root: io.cwd, flags, fragments: [stdinSource(io.stdin)] as Fragment[] });
+    return runFindingsCommand({ io, root: io.cwd, flags, fragments: stdinSource(io.stdin).fragments() });
   }
   for (const p of paths) {
     try {
@@ -55,8 +55,8 @@ export async function run(args: string[], io: CliIO): Promise<number> {
     useGit: values['no-git'] !== true,
     followSymlinks: values['follow-symlinks'] === true,
     maxFileSize,
-    ...(values.include ? { include: values.include } : {}),
-    ...(values.exclude ? { exclude: values.exclude } : {}),
+    ...(values['include'] ? { include: values['include'] as string[] } : {}),
+    ...(values['exclude'] ? { exclude: values['exclude'] as string[] } : {}),
   });
   return runFindingsCommand({ io, root, flags, fragments: source.fragments(), maxFileSize });
 }

@@ -1,0 +1,107 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, copyFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { builtinConfig, ConfigError, loadConfig, loadConfigFile, parseConfigText } from '../../src/core/config.js';
+import { packageRoot } from '../../src/core/paths.js';
+
+const fixture = (name: string): string => path.join(packageRoot, 'test', 'fixtures', 'config', name);
+
+function configError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${String(err)}`);
+    return err;
+  }
+  assert.fail('expected a ConfigError, nothing was thrown');
+}
+
+test('the built-in pack loads, with unique ids and an origin for every rule', () => {
+  const config = builtinConfig();
+  assert.ok(config.rules.length > 0, 'built-in pack has rules');
+  assert.equal(new Set(config.rules.map((r) => r.id)).size, config.rules.length);
+  for (const r of config.rules) assert.ok(r.origin && r.origin.line > 0, `rule ${r.id} has an origin line`);
+});
+
+test('a .gitleaks.toml with [extend] useDefault keeps the built-in rules, adds its own, honours disabledRules', () => {
+  const config = loadConfigFile(fixture('gitleaks-extend.toml'));
+  const ids = new Set(config.rules.map((r) => r.id));
+  assert.ok(ids.has('acme-internal-token'), 'own rule present');
+  assert.ok(!ids.has('generic-api-key'), 'disabled rule removed');
+  assert.equal(config.rules.length, builtinConfig().rules.filter((r) => r.id !== 'generic-api-key').length + 1);
+  const own = config.rules.find((r) => r.id === 'acme-internal-token')!;
+  assert.equal(own.secretGroup, 1);
+  assert.deepEqual(own.keywords, ['acme_']);
+  assert.equal(own.allowlists?.[0]?.regexes?.[0], '^acme_0{32}$');
+  assert.ok(config.allowlists.some((a) => a.paths?.includes('(^|/)vendor/')), 'old-style [allowlist] kept');
+});
+
+test('a .gitleaks.toml without [extend] replaces the built-in rules; unknown keys only warn', () => {
+  const config = loadConfigFile(fixture('gitleaks-standalone.toml'));
+  assert.deepEqual(config.rules.map((r) => r.id), ['acme-internal-token']);
+  assert.equal(config.allowlists[0]?.targetRules?.[0], 'acme-internal-token');
+  assert.equal(config.warnings.length, 1);
+  assert.match(config.warnings[0]!, /gitleaks-standalone\.toml:8: unknown key `someFutureGitleaksKey`/);
+});
+
+test('an invalid regex names the file, the line and the rule', () => {
+  const err = configError(() => loadConfigFile(fixture('bad-regex.toml')));
+  assert.equal(err.ruleId, 'broken-one');
+  assert.equal(err.line, 10);
+  assert.match(err.message, /bad-regex\.toml:10: rule 'broken-one': invalid regex/);
+});
+
+test('an unknown key in a leakward config is an error naming the line and rule', () => {
+  const err = configError(() => loadConfigFile(fixture('unknown-key.leakward.toml')));
+  assert.equal(err.line, 4);
+  assert.equal(err.ruleId, 'typo-rule');
+  assert.match(err.message, /unknown key `keyword`/);
+});
+
+test('a TOML syntax error names the file and line', () => {
+  const err = configError(() => loadConfigFile(fixture('syntax-error.toml')));
+  assert.match(err.message, /syntax-error\.toml:\d+: TOML syntax error/);
+  assert.ok(err.line && err.line >= 4, 'line of the error');
+});
+
+test('unknown validators and confidence values are rejected', () => {
+  const a = configError(() => parseConfigText("[[rules]]\nid = 'v'\nregex = 'x'\nvalidate = 'no-such-check'\n", 'x.leakward.toml'));
+  assert.match(a.message, /x\.leakward\.toml:4: rule 'v': unknown validator 'no-such-check'/);
+  const b = configError(() => parseConfigText("[[rules]]\nid = 'c'\nregex = 'x'\nconfidence = 'certain'\n", 'x.leakward.toml'));
+  assert.equal(b.line, 4);
+});
+
+test('a rule needs regex or path; ids are unique', () => {
+  configError(() => parseConfigText("[[rules]]\nid = 'empty'\n", 'x.toml'));
+  const dup = configError(() => parseConfigText("[[rules]]\nid = 'd'\nregex = 'a'\n[[rules]]\nid = 'd'\nregex = 'b'\n", 'x.toml'));
+  assert.equal(dup.line, 4);
+});
+
+test('discovery: --config, then LEAKWARD_CONFIG, then .leakward.toml, then .gitleaks.toml, else built-in', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'leakward-config-'));
+  assert.equal(await loadConfig({ root: dir }), builtinConfig());
+  copyFileSync(fixture('gitleaks-standalone.toml'), path.join(dir, '.gitleaks.toml'));
+  assert.deepEqual((await loadConfig({ root: dir })).rules.map((r) => r.id), ['acme-internal-token']);
+  writeFileSync(path.join(dir, '.leakward.toml'), "[[rules]]\nid = 'from-leakward-toml'\nregex = 'zz'\n");
+  assert.equal((await loadConfig({ root: dir })).rules[0]!.id, 'from-leakward-toml');
+  writeFileSync(path.join(dir, 'env.toml'), "[[rules]]\nid = 'from-env'\nregex = 'zz'\n");
+  assert.equal((await loadConfig({ root: dir, env: { LEAKWARD_CONFIG: 'env.toml' } })).rules[0]!.id, 'from-env');
+  writeFileSync(path.join(dir, 'flag.toml'), "[[rules]]\nid = 'from-flag'\nregex = 'zz'\n");
+  const flagged = await loadConfig({ root: dir, configPath: 'flag.toml', env: { LEAKWARD_CONFIG: 'env.toml' } });
+  assert.equal(flagged.rules[0]!.id, 'from-flag');
+  await assert.rejects(loadConfig({ root: dir, configPath: 'missing.toml' }), ConfigError);
+});
+
+test('[extend] path builds on another config file; a redefined rule overrides fields and keeps both allowlists', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'leakward-config-'));
+  writeFileSync(path.join(dir, 'base.toml'), "[[rules]]\nid = 'r'\nregex = 'aaa'\nkeywords = ['aaa']\n[[rules.allowlists]]\nstopwords = ['one']\n[[rules]]\nid = 'other'\nregex = 'bbb'\n");
+  writeFileSync(path.join(dir, 'child.toml'), "[extend]\npath = 'base.toml'\ndisabledRules = ['other']\n[[rules]]\nid = 'r'\ndescription = 'better'\nregex = 'aaa+'\n[[rules.allowlists]]\nstopwords = ['two']\n");
+  const config = loadConfigFile(path.join(dir, 'child.toml'));
+  assert.deepEqual(config.rules.map((r) => r.id), ['r']);
+  const r = config.rules[0]!;
+  assert.equal(r.regex, 'aaa+');
+  assert.deepEqual(r.keywords, ['aaa']);
+  assert.deepEqual(r.allowlists?.map((a) => a.stopwords?.[0]), ['one', 'two']);
+});
