@@ -6,22 +6,14 @@ import { createWriteStream, existsSync } from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import {
-  ConfigError,
-  createSuppressor,
-  formatReport,
-  loadConfig,
-  newSalt,
-  readBaseline,
-  readGitleaksIgnore,
-  scanFragments,
-  shouldUseColor,
-  writeBaseline,
-  type Config,
-  type Finding,
-  type Fragment,
-  type ReportFormat,
-} from '../index.js';
+// Module paths rather than the package barrel (`src/index.ts`): the barrel loads the masker and the git sources too,
+// and every millisecond of start-up is paid on each `git commit` through the hook.
+import { ConfigError, loadConfig } from '../core/config.js';
+import { newSalt, readBaseline, writeBaseline } from '../core/baseline.js';
+import { createSuppressor, readGitleaksIgnore } from '../core/suppress.js';
+import { scanFragments } from '../core/workers.js';
+import type { Config, Finding, Fragment } from '../core/types.js';
+import { formatReport, shouldUseColor, type ReportFormat } from '../report/index.js';
 import { UsageError, type CliIO } from './io.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;

@@ -277,6 +277,39 @@ function discordBotToken(secret: string): boolean {
   return id.length >= 17 && id.length <= 20 && id[0] !== '0' && every(id, isDigit);
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// patterns-generic entries (jwt.toml, auth-headers.toml). Appended as one block; owner of this file: patterns-providers.
+
+/**
+ * JSON Web Tokens (RFC 7519, JWS compact form `header.payload.signature`): the header is base64url JSON with a string
+ * `alg` other than "none", the payload is a JSON object, the signature is non-empty. Supabase "anon" keys (payload
+ * `"role": "anon"`) are public by design (shipped to browsers) and fail.
+ */
+function jwtStructure(secret: string): boolean {
+  const parts = secret.split('.');
+  if (parts.length !== 3 || parts[2]!.length < 16) return false;
+  const header = parseJsonObject(decodeBase64(parts[0]!));
+  const alg = header?.['alg'];
+  if (typeof alg !== 'string' || alg.toLowerCase() === 'none') return false;
+  const payload = parseJsonObject(decodeBase64(parts[1]!));
+  return payload !== undefined && payload['role'] !== 'anon';
+}
+
+/**
+ * HTTP Basic credentials (RFC 7617): base64 of `user:password`, printable, both parts non-empty, and not a
+ * documentation pair (`user:password`, `admin:admin`, `username:password`, user equal to password).
+ */
+function httpBasicCredentials(secret: string): boolean {
+  const text = decodeBase64(secret)?.toString('utf8') ?? '';
+  if (text.length < 3 || !every(text, (c) => c >= 0x20 && c <= 0x7e)) return false;
+  const colon = text.indexOf(':');
+  if (colon <= 0 || colon >= text.length - 1) return false;
+  const user = text.slice(0, colon).toLowerCase();
+  const password = text.slice(colon + 1).toLowerCase();
+  const placeholders = ['password', 'pass', 'passwd', 'secret', 'changeme', 'admin', 'test', 'user', 'username', 'pwd'];
+  return password !== user && !placeholders.includes(password) && password.length >= 4;
+}
+
 export const validators: Readonly<Record<string, Validator>> = {
   'github-crc32': base62Crc32Token,
   'npm-crc32': base62Crc32Token,
@@ -288,8 +321,11 @@ export const validators: Readonly<Record<string, Validator>> = {
   'grafana-cloud-token': base64JsonWithKeys(['o', 'n', 'k']),
   'grafana-api-key': base64JsonWithKeys(['k']),
   'age-bech32': bech32,
-  'docker-auth': dockerAuth,
+  'base64-user-password': dockerAuth,
   'discord-bot-token': discordBotToken,
+  // patterns-generic
+  'jwt': jwtStructure,
+  'http-basic-credentials': httpBasicCredentials,
 };
 
 export function getValidator(name: string): Validator | undefined {

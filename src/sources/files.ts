@@ -8,15 +8,16 @@
  *    `git ls-files -z -co --exclude-standard`, so `.gitignore` is honoured and the list is never held
  *    whole in memory. A path the caller names as a file is scanned even when git ignores it.
  * 3. `.git/` is never entered. Symlinks are skipped (and reported) unless `followSymlinks`; followed
- *    directory links never loop (each real directory is walked once).
+ *    directory links never loop (each real directory is walked once, real folders before linked ones).
  * 4. Nothing unreadable stops the walk: it is reported through `onSkip` and the walk goes on.
  * 5. A file over `maxFileSize` is reported as 'too-large' and still yielded, with empty content, so
  *    path-only rules (e.g. `*.p12`) still fire on it.
+ * 6. Memory grows with folder depth and width, not with the file count (except: followed links keep a set of
+ *    the real folders walked, and overlapping named paths a set of the files yielded).
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import micromatch from 'micromatch';
 import type { Fragment, Source } from '../core/types.js';
 
 /** Why a file was not scanned (or not scanned in full). */
@@ -31,9 +32,9 @@ export interface FilesSourceOptions {
   readonly paths?: readonly string[];
   /** List folders with `git ls-files` when inside a git work tree (honours .gitignore). Default true. */
   readonly useGit?: boolean;
-  /** Globs (micromatch, over root-relative paths): scan only matching files. A glob without `/` matches basenames. */
+  /** Globs (micromatch, over root-relative paths): scan only files that match or sit in a matching folder. A glob without `/` matches names. */
   readonly include?: readonly string[];
-  /** Globs (micromatch, over root-relative paths): skip matching files and folders. A glob without `/` matches basenames. */
+  /** Globs (micromatch, over root-relative paths): skip matching files and folders. A glob without `/` matches names. */
   readonly exclude?: readonly string[];
   /** Follow symbolic links. Default false: links are skipped and reported as 'symlink'. */
   readonly followSymlinks?: boolean;
@@ -51,10 +52,35 @@ export function filesSource(options: FilesSourceOptions = {}): Source {
 
 type Matcher = (p: string) => boolean;
 
-function globMatcher(globs: readonly string[] | undefined): Matcher | undefined {
+/**
+ * Globs over root-relative paths, gitignore-like: a glob with a `/` matches the path (a leading `/` or `./`
+ * anchors nothing more), one without matches a name; a path matches when it or one of its folders does, so
+ * `vendor`, `vendor/**` and `*.min.js` all mean what they say, in git and walk mode alike.
+ */
+async function globMatcher(globs: readonly string[] | undefined): Promise<Matcher | undefined> {
   if (!globs || globs.length === 0) return undefined;
+  // Loaded on demand: a pre-commit scan without globs should not pay its start-up (~10 ms).
+  const { default: micromatch } = await import('micromatch');
   // Globs are our caller's trusted strings (CLI args, config), never scanned content.
-  return micromatch.matcher(globs.length === 1 ? globs[0]! : [...globs], { dot: true, basename: true });
+  const full: Matcher[] = [];
+  const name: Matcher[] = [];
+  for (let g of globs) {
+    if (g.startsWith('./')) g = g.slice(2);
+    else if (g.startsWith('/')) g = g.slice(1);
+    if (g.endsWith('/')) g = g.slice(0, -1);
+    if (g === '') continue;
+    (g.includes('/') ? full : name).push(micromatch.matcher(g, { dot: true }));
+  }
+  return (rel) => {
+    for (let p = rel; ; ) {
+      const slash = p.lastIndexOf('/');
+      const base = slash < 0 ? p : p.slice(slash + 1);
+      for (const m of full) if (m(p)) return true;
+      for (const m of name) if (m(base)) return true;
+      if (slash < 0) return false;
+      p = p.slice(0, slash);
+    }
+  };
 }
 
 interface WalkState {
@@ -67,22 +93,22 @@ interface WalkState {
   readonly signal: AbortSignal | undefined;
   /** Real paths of directories already walked (symlink loops, and a folder named twice). */
   readonly seenDirs: Set<string>;
-  /** Absolute paths of files already yielded (a file named twice, or reached through two paths). */
-  readonly seenFiles: Set<string>;
+  /** Absolute paths of files already yielded, when several paths are named (they may overlap); else undefined. */
+  readonly seenFiles: Set<string> | undefined;
 }
 
 async function* walkFiles(options: FilesSourceOptions, signal: AbortSignal | undefined): AsyncGenerator<Fragment> {
   const root = path.resolve(options.root ?? process.cwd());
   const st: WalkState = {
     root,
-    include: globMatcher(options.include),
-    exclude: globMatcher(options.exclude),
+    include: await globMatcher(options.include),
+    exclude: await globMatcher(options.exclude),
     follow: options.followSymlinks ?? false,
     maxFileSize: options.maxFileSize ?? Infinity,
     onSkip: options.onSkip ?? (() => {}),
     signal,
     seenDirs: new Set(),
-    seenFiles: new Set(),
+    seenFiles: options.paths && options.paths.length > 1 ? new Set() : undefined,
   };
   const useGit = options.useGit ?? true;
   for (const p of options.paths && options.paths.length > 0 ? options.paths : ['.']) {
@@ -141,6 +167,7 @@ async function* gitList(st: WalkState, dir: string): AsyncGenerator<Fragment, bo
       let buf = pending.length > 0 ? Buffer.concat([pending, chunk]) : chunk;
       let from = 0;
       for (let nul = buf.indexOf(0, from); nul !== -1; nul = buf.indexOf(0, from)) {
+        st.signal?.throwIfAborted();
         const name = buf.toString('utf8', from, nul);
         from = nul + 1;
         // Unmerged (conflicted) paths are listed once per stage, next to each other.
@@ -193,19 +220,21 @@ function gitEntry(st: WalkState, dir: string, name: string): Fragment | undefine
 }
 
 async function* walkDir(st: WalkState, dir: string): AsyncGenerator<Fragment> {
-  let real: string;
-  try {
-    real = fs.realpathSync(dir);
-  } catch {
-    real = dir;
-  }
-  if (st.seenDirs.has(real)) return;
-  st.seenDirs.add(real);
+  if (!markDir(st, dir)) return;
   // Depth first with an explicit stack of pending folders; entries sorted for a stable order.
+  // Followed links to folders wait until every real folder was walked, so a file is reported under its
+  // real path rather than under a link to it (each real folder is walked once).
   const stack: string[] = [dir];
-  while (stack.length > 0) {
+  const linkedDirs: string[] = [];
+  for (;;) {
     st.signal?.throwIfAborted();
-    const current = stack.pop()!;
+    let current = stack.pop();
+    if (current === undefined) {
+      const linked = linkedDirs.shift();
+      if (linked === undefined) break;
+      if (!markDir(st, linked)) continue;
+      current = linked;
+    }
     let entries: fs.Dirent[];
     try {
       entries = await fs.promises.readdir(current, { withFileTypes: true });
@@ -216,6 +245,7 @@ async function* walkDir(st: WalkState, dir: string): AsyncGenerator<Fragment> {
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const subdirs: string[] = [];
     for (const e of entries) {
+      st.signal?.throwIfAborted();
       if (e.name === '.git') continue; // a folder, or a worktree's `.git` file
       const abs = path.join(current, e.name);
       const rel = relPath(st.root, abs);
@@ -229,9 +259,8 @@ async function* walkDir(st: WalkState, dir: string): AsyncGenerator<Fragment> {
         if (st.exclude?.(rel) || (!st.follow && !wanted(st, rel))) continue;
         const target = resolveLink(st, abs, rel);
         if (!target) continue;
-        if (target.isDirectory()) {
-          if (markDir(st, abs)) subdirs.push(abs);
-        } else if (target.isFile()) {
+        if (target.isDirectory()) linkedDirs.push(abs);
+        else if (target.isFile()) {
           const f = fileFragment(st, abs, rel, target.size);
           if (f) yield f;
         }
@@ -247,8 +276,11 @@ function wanted(st: WalkState, rel: string): boolean {
   return !st.exclude?.(rel) && (!st.include || st.include(rel));
 }
 
-/** Marks a folder as walked; false when its real path was already walked (a link loop). */
+/** Marks a folder as walked; false when its real path was already walked (a link loop, a folder named twice). */
 function markDir(st: WalkState, abs: string): boolean {
+  // Without followed links the walk is a tree (no hard links to folders): nothing can repeat, except
+  // under overlapping named paths, and `seenFiles` catches those.
+  if (!st.follow) return true;
   let real = abs;
   try {
     real = fs.realpathSync(abs);
@@ -280,8 +312,10 @@ function resolveLink(st: WalkState, abs: string, rel: string): fs.Stats | undefi
  */
 function fileFragment(st: WalkState, abs: string, rel: string, size: number): Fragment | undefined {
   if (!wanted(st, rel)) return undefined;
-  if (st.seenFiles.has(abs)) return undefined;
-  st.seenFiles.add(abs);
+  if (st.seenFiles) {
+    if (st.seenFiles.has(abs)) return undefined;
+    st.seenFiles.add(abs);
+  }
   if (st.maxFileSize !== Infinity) {
     if (size < 0) {
       try {

@@ -1,5 +1,33 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { UsageError, type CliIO } from '../io.js';
 
-export async function run(_args: string[], _io: CliIO): Promise<number> {
-  throw new UsageError('diff: not implemented yet');
+const help = `usage: leakward diff [FILE|-] [options]
+
+Scans the added lines of a unified diff (git diff, git log -p, git format-patch, diff -u) from FILE or
+stdin. Reported line numbers are those of the new file; commits are taken from 'git log' headers.
+`;
+
+export async function run(args: string[], io: CliIO): Promise<number> {
+  const { parseCommandArgs, reportFlags, reportHelp, runFindingsCommand } = await import('../common.js');
+  const { parseUnifiedDiff } = await import('../../sources/diff.js');
+  const { values, positionals } = parseCommandArgs(args, {});
+  if (values['help']) { io.stdout.write(help + '\n' + reportHelp); return 0; }
+  if (positionals.length > 1) throw new UsageError('diff takes one FILE (or - for stdin)');
+  const flags = reportFlags(values);
+  const file = positionals[0] ?? '-';
+  let input: AsyncIterable<Buffer>;
+  if (file === '-') {
+    input = io.stdin;
+  } else {
+    const abs = path.resolve(io.cwd, file);
+    try {
+      if (!fs.statSync(abs).isFile()) throw new UsageError(`not a file: ${file}`);
+    } catch (err) {
+      if (err instanceof UsageError) throw err;
+      throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    input = fs.createReadStream(abs);
+  }
+  return runFindingsCommand({ io, root: io.cwd, flags, fragments: parseUnifiedDiff(input) });
 }

@@ -1,5 +1,257 @@
+import path from 'node:path';
+import fs from 'node:fs';
+import { createHash } from 'node:crypto';
+import type { WriteStream } from 'node:tty';
 import { UsageError, type CliIO } from '../io.js';
 
-export async function run(_args: string[], _io: CliIO): Promise<number> {
-  throw new UsageError('history: not implemented yet');
+const help = `usage: leakward history [--repo DIR] [REVISION-RANGE...] [options]
+       leakward history --pre-push          (in a pre-push hook: reads git's ref lines on stdin)
+
+Scans every commit of a git history (default: every ref, --all). Each commit is scanned by its own diff,
+so a secret is reported once, at the commit that added it (merges: only what the merge itself adds).
+
+history options:
+      --repo DIR          the repository (default: the current directory)
+      --branch NAME       scan only what NAME reaches
+      --since DATE        only commits more recent than DATE (git's --since)
+      --max-commits N     at most N commits
+      --log-opts "OPTS"   raw git log options, replacing the default selection (gitleaks compatible)
+      --state FILE        incremental sweeps: skip commits scanned by the run that wrote FILE (everything
+                          again when the rules changed); FILE is updated after a complete scan
+      --pre-push          scan exactly the commits a push publishes (stdin: pre-push hook lines)
+      --merges MODE       cc (default: combined diff), remerge (git ≥ 2.36) or none
+      --no-progress       no progress bar (it is only ever drawn when stderr is a terminal)
+`;
+
+const prePushAdvice = `
+leakward: push blocked: the commits above contain secrets.
+  - rewrite them (git rebase -i / git commit --amend) so the secret is in no pushed commit, and rotate it;
+  - a false positive: a 'leakward:allow' comment on the line, or 'leakward scan --write-baseline';
+  - to bypass this check once: git push --no-verify
+`;
+
+interface StateFile { version: 1; rules: string; tips: string[] }
+
+export async function run(args: string[], io: CliIO): Promise<number> {
+  const { parseCommandArgs, reportFlags, reportHelp, runFindingsCommand, loadCommandConfig } = await import('../common.js');
+  // gitleaks users write `--log-opts "--all --since=…"`: a value starting with a dash, which parseArgs refuses apart.
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--log-opts' && i + 1 < args.length) joined.push(`--log-opts=${args[++i]}`);
+    else joined.push(args[i]!);
+  }
+  const { values, positionals } = parseCommandArgs(joined, {
+    repo: { type: 'string' },
+    branch: { type: 'string' },
+    since: { type: 'string' },
+    'max-commits': { type: 'string' },
+    'log-opts': { type: 'string' },
+    state: { type: 'string' },
+    'pre-push': { type: 'boolean' },
+    merges: { type: 'string' },
+    'no-progress': { type: 'boolean' },
+  });
+  if (values['help']) { io.stdout.write(help + '\n' + reportHelp); return 0; }
+  const flags = reportFlags(values);
+  const str = (k: string): string | undefined => (typeof values[k] === 'string' ? values[k] as string : undefined);
+  const src = await import('../../sources/history.js');
+  const { GitError } = await import('../../sources/git.js');
+
+  const merges = (str('merges') ?? 'cc') as 'remerge' | 'cc' | 'none';
+  if (!['remerge', 'cc', 'none'].includes(merges)) throw new UsageError('--merges must be remerge, cc or none');
+  let maxCommits: number | undefined;
+  if (str('max-commits') !== undefined) {
+    maxCommits = Number(str('max-commits'));
+    if (!Number.isInteger(maxCommits) || maxCommits < 1) throw new UsageError('--max-commits takes a positive whole number');
+  }
+  const prePush = values['pre-push'] === true;
+  if (prePush && (positionals.length > 2 || str('branch') || str('log-opts') || str('state'))) {
+    // A pre-push hook passes the remote's name and URL: accepted, not used.
+    throw new UsageError('--pre-push takes no revisions, --branch, --log-opts or --state');
+  }
+  for (const r of prePush ? [] : positionals) if (r.startsWith('-')) throw new UsageError(`not a revision: ${r}`);
+  const branch = str('branch');
+  if (branch?.startsWith('-')) throw new UsageError(`not a branch: ${branch}`);
+
+  const dir = path.resolve(io.cwd, str('repo') ?? '.');
+  if (!fs.existsSync(dir)) throw new UsageError(`no such directory: ${str('repo') ?? dir}`);
+  let info;
+  try {
+    info = await src.inspectRepo(dir);
+  } catch (err) {
+    throw new UsageError(err instanceof GitError ? err.message : `cannot run git: ${(err as Error).message}`);
+  }
+  if (info.empty) {
+    io.stderr.write(`leakward history: ${info.root} has no commits yet; nothing to scan\n`);
+    return 0;
+  }
+  if (info.shallow) {
+    io.stderr.write(`leakward history: warning: shallow clone: only the fetched history is scanned, and its oldest commits ` +
+      `show every file they contain as added (git fetch --unshallow for the full history)\n`);
+  }
+  if (info.partialClone) {
+    io.stderr.write(`leakward history: warning: partial clone: blobs that were not fetched cannot be scanned\n`);
+  }
+  const repo = info.root;
+  const config = await loadCommandConfig(io, repo, flags);
+
+  // The selection.
+  const selection: { revisions?: string[]; exclude: string[]; branch?: string; since?: string; maxCommits?: number; logOpts?: string } = { exclude: [] };
+  if (branch) selection.branch = branch;
+  if (str('since')) selection.since = str('since')!;
+  if (maxCommits !== undefined) selection.maxCommits = maxCommits;
+  if (str('log-opts') !== undefined) selection.logOpts = str('log-opts')!;
+  if (prePush) {
+    // The pre-commit framework consumes git's stdin itself and passes the range in its environment.
+    const to = io.env['PRE_COMMIT_TO_REF'];
+    const from = io.env['PRE_COMMIT_FROM_REF'];
+    let input: string;
+    if (to) {
+      const resolve = async (ref: string | undefined): Promise<string> =>
+        ref ? (await src.existingCommits(repo, [ref]))[0] ?? (await import('../../sources/git.js')).gitTry(repo, ['rev-parse', '--verify', '-q', `${ref}^{commit}`]).then((s) => s ?? '') : '';
+      const toSha = await resolve(to);
+      const fromSha = (await resolve(from)) || '0'.repeat(40);
+      if (!toSha) throw new UsageError(`PRE_COMMIT_TO_REF does not name a commit: ${to}`);
+      input = `ref ${toSha} ref ${fromSha}\n`;
+    } else if ((io.stdin as { isTTY?: boolean }).isTTY) {
+      throw new UsageError('--pre-push reads the pushed refs on stdin, as git passes them to a pre-push hook');
+    } else {
+      input = await readAll(io.stdin);
+    }
+    const push = src.parsePrePush(input);
+    if (push.include.length === 0) return 0; // only deletions
+    const known = await src.existingCommits(repo, push.exclude);
+    selection.revisions = push.include;
+    selection.exclude.push(...known);
+    // A new branch, or a remote tip we never fetched (force push): exclude what the remotes have.
+    if (push.newRef || known.length < push.exclude.length) selection.exclude.push(...await src.remoteTips(repo));
+  } else if (positionals.length > 0) {
+    selection.revisions = positionals;
+  }
+
+  // Incremental state.
+  const stateFile = str('state') ? path.resolve(io.cwd, str('state')!) : undefined;
+  const rulesHash = createHash('sha256').update(JSON.stringify({
+    rules: config.rules, allowlists: config.allowlists, enable: flags.enableRules ?? null,
+    depth: flags.maxDecodeDepth ?? null, merges,
+  })).digest('hex').slice(0, 32);
+  let oldTips: string[] = [];
+  if (stateFile && fs.existsSync(stateFile)) {
+    let state: StateFile | undefined;
+    try {
+      state = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as StateFile;
+      if (state.version !== 1 || !Array.isArray(state.tips)) state = undefined;
+    } catch { state = undefined; }
+    if (!state) {
+      io.stderr.write(`leakward history: warning: ${str('state')} is not a leakward state file; scanning everything\n`);
+    } else if (state.rules !== rulesHash) {
+      io.stderr.write(`leakward history: the rules changed since ${str('state')} was written; scanning everything again\n`);
+    } else {
+      oldTips = await src.existingCommits(repo, state.tips.filter((t) => /^[0-9a-f]{40,64}$/.test(t)));
+      selection.exclude.push(...oldTips);
+    }
+  }
+  let tipsNow: string[] = [];
+  if (stateFile) {
+    try {
+      tipsNow = await src.resolveTips(repo, selection);
+    } catch (err) {
+      throw new UsageError(err instanceof GitError ? err.message : (err as Error).message);
+    }
+  }
+
+  // Progress (stderr TTY only: nothing in CI logs).
+  const tty = (io.stderr as Partial<WriteStream>).isTTY === true && values['no-progress'] !== true && !flags.verbose;
+  const progress = tty ? new Progress(io.stderr as WriteStream) : undefined;
+  if (progress) {
+    void countCommits(repo, selection, merges).then((n) => { if (n !== undefined) progress.total = n; });
+  }
+
+  let gitFailure: Error | undefined;
+  let opts: import('../../sources/history.js').HistoryOptions;
+  try {
+    opts = { repo, merges, ...selection, ...(progress ? { onCommit: () => progress.commit(), onBytes: (n: number) => progress.bytes(n) } : {}) };
+    src.historyLogArgs(opts); // validates the selection before anything runs
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const fragments = (async function* () {
+    try { yield* src.historyFragments(opts); } catch (err) { gitFailure = err as Error; }
+  })();
+  let code: number;
+  try {
+    code = await runFindingsCommand({ io, root: repo, flags, config, fragments, ...(prePush ? { adviceOnFindings: prePushAdvice } : {}) });
+  } finally {
+    progress?.stop();
+  }
+  if (gitFailure) {
+    const msg = gitFailure instanceof GitError ? gitFailure.message : String(gitFailure.message);
+    io.stderr.write(`leakward history: git log failed: ${msg}\nleakward history: the scan is incomplete${prePush ? '; push blocked (bypass once: git push --no-verify)' : ''}\n`);
+    return 2;
+  }
+  if (stateFile && flags.writeBaseline === undefined) {
+    const tips = await independent(repo, [...new Set([...oldTips, ...tipsNow])]);
+    const state: StateFile = { version: 1, rules: rulesHash, tips };
+    fs.writeFileSync(stateFile, JSON.stringify(state, null, 1) + '\n');
+  }
+  return code;
 }
+
+async function readAll(stream: AsyncIterable<Buffer | string>): Promise<string> {
+  let s = '';
+  for await (const c of stream) s += typeof c === 'string' ? c : c.toString('utf8');
+  return s;
+}
+
+/** The tips none of the others reach (keeps the state file small); all of them when git cannot say. */
+async function independent(repo: string, tips: string[]): Promise<string[]> {
+  if (tips.length <= 1 || tips.length > 2000) return tips.sort();
+  const { gitTry } = await import('../../sources/git.js');
+  const out = await gitTry(repo, ['merge-base', '--independent', ...tips]);
+  return (out ? out.split('\n').filter(Boolean) : tips).sort();
+}
+
+async function countCommits(repo: string, sel: { revisions?: string[]; exclude: string[]; branch?: string; since?: string; maxCommits?: number; logOpts?: string },
+  merges: string): Promise<number | undefined> {
+  if (sel.logOpts !== undefined) return undefined;
+  const { gitTry } = await import('../../sources/git.js');
+  const args = ['rev-list', '--count', '--full-history'];
+  if (merges === 'none') args.push('--no-merges');
+  if (sel.since) args.push(`--since=${sel.since}`);
+  if (sel.maxCommits !== undefined) args.push(`--max-count=${sel.maxCommits}`);
+  const revs = sel.branch ? [sel.branch] : sel.revisions ?? [];
+  if (revs.length === 0) args.push('--all');
+  args.push('--stdin', '--');
+  const out = await gitTry(repo, args, [...revs, ...sel.exclude.map((s) => `^${s}`)].join('\n') + '\n');
+  const n = out === undefined ? NaN : Number(out);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** One status line on a terminal: commits done/total, MB read, rate, ETA. */
+class Progress {
+  total: number | undefined;
+  private done = 0;
+  private mb = 0;
+  private readonly started = Date.now();
+  private readonly timer: NodeJS.Timeout;
+  constructor(private readonly out: WriteStream) {
+    this.timer = setInterval(() => this.draw(), 250);
+    this.timer.unref();
+  }
+  commit(): void { this.done++; }
+  bytes(n: number): void { this.mb += n / 1048576; }
+  private draw(): void {
+    const secs = (Date.now() - this.started) / 1000;
+    const rate = secs > 0 ? this.done / secs : 0;
+    const total = this.total !== undefined ? `/${this.total}` : '';
+    const eta = this.total !== undefined && rate > 0 ? `  ETA ${fmtTime(Math.max(0, (this.total - this.done) / rate))}` : '';
+    const line = `leakward: ${this.done}${total} commits  ${this.mb.toFixed(1)} MB  ${rate.toFixed(0)} commits/s${eta}`;
+    this.out.write(`\r${line.slice(0, (this.out.columns ?? 80) - 1)}\x1b[K`);
+  }
+  stop(): void {
+    clearInterval(this.timer);
+    this.out.write('\r\x1b[K');
+  }
+}
+
+const fmtTime = (s: number): string => (s < 60 ? `${s.toFixed(0)}s` : `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`);

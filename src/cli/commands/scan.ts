@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { filesSource, stdinSource } from '../../index.js';
+import { filesSource } from '../../sources/files.js';
+import { stdinSource } from '../../sources/stdin.js';
 import { parseCommandArgs, reportFlags, reportHelp, runFindingsCommand } from '../common.js';
 import { UsageError, type CliIO } from '../io.js';
 

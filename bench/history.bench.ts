@@ -1,0 +1,253 @@
+/**
+ * History scan and pre-commit latency.
+ *
+ * Builds (once, with `git fast-import`) a deterministic repository under bench/.work/history-repo: thousands of
+ * commits on a main line and side branches merged back (some with a conflict resolved by hand), a few planted
+ * synthetic secrets. Then prints, in one run:
+ *   floor      the same `git log -p` leakward spawns, alone, its output drained and discarded
+ *   leakward   `leakward history` wall time and its peak RSS (target: ≤ 1.2 × floor, ≤ 256 MB)
+ *   merges     the floor and leakward with `--diff-merges=remerge` and with `--cc`
+ *   staged     `node bin/leakward.js staged` latency p50 over 15 runs for a commit of 10 changed files (≤ 150 ms)
+ * `--repo PATH` measures an existing repository instead of the generated one (no staged figure then).
+ * `--commits N` sets the generated repository's size (default 4000).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { historyLogArgs } from '../src/sources/history.js';
+import { GIT_CONFIG } from '../src/sources/git.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const work = path.join(root, 'bench', '.work');
+const bin = path.join(root, 'bin', 'leakward.js');
+
+/** Deterministic PRNG (mulberry32). */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const WORDS = ['const', 'let', 'return', 'function', 'value', 'config', 'server', 'client', 'request', 'token_count',
+  'user', 'name', 'id', 'list', 'map', 'if', 'else', 'for', 'await', 'async', 'import', 'export', 'default', 'type'];
+const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+function fakeKey(rand: () => number): string {
+  let s = 'AKIA';
+  for (let i = 0; i < 16; i++) s += B32[Math.floor(rand() * 32)];
+  return s;
+}
+
+/** Builds the repository with one `git fast-import` stream; returns the number of planted secrets. */
+export function buildRepo(dir: string, commits: number): number {
+  const marker = path.join(dir, '.leakward-bench');
+  if (fs.existsSync(marker) && fs.readFileSync(marker, 'utf8') === String(commits)) return Number(fs.readFileSync(marker + '-planted', 'utf8'));
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  spawnSync('git', ['init', '-q', '-b', 'main', dir]);
+  const rand = prng(42);
+  const line = (): string => {
+    const n = 3 + Math.floor(rand() * 10);
+    const w: string[] = [];
+    for (let i = 0; i < n; i++) w.push(WORDS[Math.floor(rand() * WORDS.length)]!);
+    return `${'  '.repeat(Math.floor(rand() * 3))}${w.join(' ')};`;
+  };
+  const FILES = 200;
+  const files: string[][] = Array.from({ length: FILES }, () => Array.from({ length: 40 + Math.floor(rand() * 80) }, line));
+  const chunks: string[] = [];
+  let bytes = 0;
+  const emit = (s: string): void => { chunks.push(s); bytes += Buffer.byteLength(s); };
+  const data = (s: string): void => emit(`data ${Buffer.byteLength(s)}\n${s}\n`);
+  let mark = 0;
+  let planted = 0;
+  const t0 = 1_600_000_000;
+  let mainTip = 0;
+  let branchTip = 0;
+  let branchNo = 0;
+  let topicOpen = false;
+  // Each line of development has its own file contents: main's, and the open topic's (a copy taken when the
+  // topic starts). A merge takes the topic's version of every file the topic touched (a conflict when main
+  // touched it too: resolved in favour of the topic), and every fourth merge adds a line of its own (evil).
+  let topic: string[][] = [];
+  const topicTouched = new Set<number>();
+  const mainTouched = new Set<number>();
+  const editFile = (state: string[][], f: number, secret: boolean): string => {
+    const lines = state[f]!;
+    const at = Math.floor(rand() * lines.length);
+    const edits = 1 + Math.floor(rand() * 6);
+    for (let k = 0; k < edits; k++) {
+      if (rand() < 0.3 && lines.length > 10) lines.splice(Math.floor(rand() * lines.length), 1);
+      else lines.splice(Math.min(lines.length, at + k), rand() < 0.5 ? 1 : 0, line());
+    }
+    if (secret) { lines.splice(at, 0, `aws_access_key_id = "${fakeKey(rand)}"`); planted++; }
+    return lines.join('\n') + '\n';
+  };
+  const pathOf = (f: number): string => `src/mod${f % 20}/file${f}.ts`;
+  for (let c = 1; c <= commits; c++) {
+    if (!topicOpen && c % 50 === 7 && mainTip) {
+      topicOpen = true; topic = files.map((l) => [...l]); topicTouched.clear(); mainTouched.clear(); branchTip = mainTip;
+    }
+    const onTopic = topicOpen && c % 2 === 0;
+    const secret = c % 997 === 0;
+    const m = ++mark;
+    emit(`commit ${onTopic ? `refs/heads/topic-${branchNo}` : 'refs/heads/main'}\nmark :${m}\n`);
+    const who = `Dev${c % 7} <dev${c % 7}@example.com> ${t0 + c * 60} +0000\n`;
+    emit(`author ${who}committer ${who}`);
+    data(`change ${c}`);
+    const parent = onTopic ? branchTip : mainTip;
+    if (parent) emit(`from :${parent}\n`);
+    const nfiles = 1 + Math.floor(rand() * 4);
+    for (let k = 0; k < nfiles; k++) {
+      const f = Math.floor(rand() * FILES);
+      (onTopic ? topicTouched : mainTouched).add(f);
+      emit(`M 100644 inline ${pathOf(f)}\n`);
+      data(editFile(onTopic ? topic : files, f, secret && k === 0));
+    }
+    if (onTopic) branchTip = m; else mainTip = m;
+    if (topicOpen && c % 50 === 37) {
+      const mm = ++mark;
+      emit(`commit refs/heads/main\nmark :${mm}\nauthor ${who}committer ${who}`);
+      data(`merge topic-${branchNo}`);
+      emit(`from :${mainTip}\nmerge :${branchTip}\n`);
+      for (const f of topicTouched) {
+        files[f] = [...topic[f]!];
+        emit(`M 100644 inline ${pathOf(f)}\n`);
+        data(files[f]!.join('\n') + '\n');
+      }
+      if (branchNo % 4 === 0) {
+        const f = Math.floor(rand() * FILES);
+        emit(`M 100644 inline ${pathOf(f)}\n`);
+        data(editFile(files, f, branchNo % 8 === 0));
+      }
+      mainTip = mm;
+      topicOpen = false;
+      branchNo++;
+    }
+  }
+  const r = spawnSync('git', ['fast-import', '--quiet', '--force'], { cwd: dir, input: chunks.join(''), maxBuffer: 1 << 30 });
+  if (r.status !== 0) throw new Error(`git fast-import failed: ${r.stderr.toString()}`);
+  spawnSync('git', ['reset', '-q', '--hard', 'main'], { cwd: dir });
+  fs.writeFileSync(marker, String(commits));
+  fs.writeFileSync(marker + '-planted', String(planted));
+  void bytes;
+  return planted;
+}
+
+/** Wall time of the same `git log -p` leakward runs, stdout drained. */
+function floor(repo: string, merges: 'remerge' | 'cc'): Promise<{ ms: number; bytes: number }> {
+  const { args, stdin } = historyLogArgs({ merges });
+  return new Promise((resolve, reject) => {
+    const t = performance.now();
+    const child = spawn('git', [...GIT_CONFIG, ...args], { cwd: repo, stdio: ['pipe', 'pipe', 'ignore'] });
+    let bytes = 0;
+    child.stdout.on('data', (b: Buffer) => { bytes += b.length; });
+    child.on('error', reject);
+    child.on('close', () => resolve({ ms: performance.now() - t, bytes }));
+    child.stdin.end(stdin);
+  });
+}
+
+/** Runs the CLI in a child node that reports its own peak RSS (KiB) on fd 3 at exit. */
+function leakward(args: string[], cwd: string): Promise<{ ms: number; rssMB: number; code: number | null; findings: number }> {
+  const wrapper = `
+    import { writeSync } from 'node:fs';
+    process.on('exit', () => { try { writeSync(3, String(process.resourceUsage().maxRSS)); } catch {} });
+    const { main } = await import(${JSON.stringify(path.join(root, 'dist', 'src', 'cli', 'main.js'))});
+    process.exitCode = await main(process.argv.slice(2));`;
+  // A file, not `-e`: worker threads inherit execArgv, and `--input-type` breaks their start-up.
+  const wrapperFile = path.join(work, 'rss-wrapper.mjs');
+  fs.mkdirSync(work, { recursive: true });
+  fs.writeFileSync(wrapperFile, wrapper);
+  return new Promise((resolve, reject) => {
+    const t = performance.now();
+    const child = spawn(process.execPath, [wrapperFile, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+    let out = '', rss = '';
+    child.stdout!.on('data', (b: Buffer) => { out += b.toString(); });
+    child.stderr!.on('data', () => { /* progress is off (not a TTY); warnings ignored */ });
+    (child.stdio[3] as NodeJS.ReadableStream).on('data', (b: Buffer) => { rss += b.toString(); });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      let findings = 0;
+      try { findings = (JSON.parse(out) as unknown[]).length; } catch { findings = -1; }
+      resolve({ ms: performance.now() - t, rssMB: Number(rss) / 1024, code, findings });
+    });
+  });
+}
+
+function stagedRepo(): string {
+  const dir = path.join(work, 'staged-repo');
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const git = (...a: string[]): void => { spawnSync('git', a, { cwd: dir }); };
+  git('init', '-q', '-b', 'main');
+  git('config', 'user.email', 'bench@example.com');
+  git('config', 'user.name', 'bench');
+  const rand = prng(7);
+  for (let i = 0; i < 10; i++) {
+    fs.writeFileSync(path.join(dir, `file${i}.ts`), Array.from({ length: 60 }, (_, k) => `export const v${k} = ${Math.floor(rand() * 1e9)};`).join('\n') + '\n');
+  }
+  git('add', '.');
+  git('commit', '-q', '-m', 'base');
+  for (let i = 0; i < 10; i++) {
+    fs.appendFileSync(path.join(dir, `file${i}.ts`), Array.from({ length: 20 }, (_, k) => `export const w${k} = 'value ${Math.floor(rand() * 1e9)}';`).join('\n') + '\n');
+  }
+  git('add', '.');
+  return dir;
+}
+
+const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; };
+
+export async function run(argv: string[]): Promise<void> {
+  const repoArg = argv.indexOf('--repo');
+  const commitsArg = argv.indexOf('--commits');
+  const commits = commitsArg >= 0 ? Number(argv[commitsArg + 1]) : 4000;
+  let repo: string;
+  let planted = -1;
+  if (repoArg >= 0) {
+    repo = path.resolve(argv[repoArg + 1] ?? '.');
+  } else {
+    repo = path.join(work, 'history-repo');
+    const t = performance.now();
+    planted = buildRepo(repo, commits);
+    console.log(`repo: ${commits} commits (+ merges), ${planted} planted keys, built in ${((performance.now() - t) / 1000).toFixed(1)} s (cached across runs)`);
+  }
+  console.log(`node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'} × ${os.availableParallelism()}, ${spawnSync('git', ['--version']).stdout.toString().trim()}`);
+
+  // Warm-up: page cache, git's object access.
+  await floor(repo, 'remerge');
+  for (const merges of ['remerge', 'cc'] as const) {
+    const f = await floor(repo, merges);
+    const l = await leakward(['history', '--repo', repo, '--format', 'json', '--merges', merges, '--no-progress'], root);
+    const f2 = await floor(repo, merges); // floor again, take the better one (noise)
+    const fl = Math.min(f.ms, f2.ms);
+    console.log(`${merges.padEnd(7)} floor (git log -p alone): ${fl.toFixed(0)} ms, ${(f.bytes / 1048576).toFixed(1)} MB` +
+      ` | leakward history: ${l.ms.toFixed(0)} ms, ratio ${(l.ms / fl).toFixed(2)} (target ≤ 1.2), RSS peak ${l.rssMB.toFixed(0)} MB (target ≤ 256)` +
+      `, ${l.findings} findings, exit ${l.code}`);
+  }
+
+  if (repoArg < 0) {
+    const dir = stagedRepo();
+    const times: number[] = [];
+    let code: number | null = null;
+    for (let i = 0; i < 16; i++) {
+      const t = performance.now();
+      const r = spawnSync(process.execPath, [bin, 'staged'], { cwd: dir });
+      if (i > 0) times.push(performance.now() - t); // the first run warms the disk cache
+      code = r.status;
+    }
+    const nodeAlone: number[] = [];
+    for (let i = 0; i < 5; i++) { const t = performance.now(); spawnSync(process.execPath, ['-e', '0']); nodeAlone.push(performance.now() - t); }
+    console.log(`staged hook, 10 changed files: p50 ${median(times).toFixed(0)} ms over ${times.length} runs (target ≤ 150; node start-up alone ${median(nodeAlone).toFixed(0)} ms), exit ${code}`);
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  await run(process.argv.slice(2));
+}

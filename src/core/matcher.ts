@@ -1,0 +1,380 @@
+/**
+ * The matcher: runs a compiled rule set over one window of bytes and returns candidate matches with their secret
+ * spans, after rule checks, allowlists, inline suppressions, decoding and de-duplication.
+ *
+ * Plan for one window (`scan`):
+ * 1. One pass of the keyword automaton over the window records keyword occurrences.
+ * 2. Each occurrence opens a region [start − radius, end + radius] for every rule with that keyword, where radius
+ *    is the rule's longest possible match (regex-width.ts, capped at MAX_MATCH). Overlapping regions of a rule are
+ *    merged, so a rule's regex never runs twice over the same bytes. Rules without keywords get the whole window.
+ * 3. Each (rule, region) pair is one RE2 search over `window[0, regionEnd)` from regionStart (the bytes before
+ *    regionStart are context for `\b` and `^`).
+ *    Consequence (differs from gitleaks, which runs the rule over the whole fragment once any keyword occurs):
+ *    a keyword rule only reports matches within `radius` of one of its keywords.
+ * 4. Matches go through the secretGroup choice, entropy (must be > rule.entropy, as gitleaks) and the validator.
+ * 5. Encoded segments (decoders.ts) whose start lies in the window's own range are decoded and scanned again with
+ *    the full rule set, recursively to maxDecodeDepth; results map back to encoded spans.
+ * 6. Allowlists, inline `leakward:allow` / `gitleaks:allow` / `pragma: allowlist secret` mark candidates allowed.
+ * 7. De-duplication: the same rule seeing the same place in plain and decoded text reports once (the decoded one
+ *    unless both secrets are equal); a generic rule's candidate is dropped when a specific rule's candidate
+ *    (allowed or not) overlaps its secret span.
+ */
+import type { CompiledAllowlist } from './allowlist.js';
+import { findSegments, mapSpan, type Segment } from './decoders.js';
+import { shannonEntropy } from './entropy.js';
+import { HitList, KeywordAutomaton } from './prefilter.js';
+import { ByteRegex } from './regex.js';
+import type { RuleSpec } from './types.js';
+import type { Validator } from './validators.js';
+
+/** Longest match the scanner guarantees to see whole (bytes): also the window overlap. PEM key blocks fit. */
+export const MAX_MATCH = 16 << 10;
+
+const INLINE_ALLOW = [Buffer.from('leakward:allow'), Buffer.from('gitleaks:allow'), Buffer.from('pragma: allowlist secret')];
+
+export class CompiledRule {
+  private re: ByteRegex | undefined;
+  readonly generic: boolean;
+  readonly entropy: number;
+  readonly high: boolean;
+  keywordIds: number[] = [];
+
+  constructor(
+    readonly index: number,
+    readonly spec: RuleSpec,
+    /** rule-level allowlists followed by the global ones that target this rule */
+    readonly allowlists: readonly CompiledAllowlist[],
+    readonly pathRe: ByteRegex | undefined,
+    readonly validator: Validator | undefined,
+    /** how far from a keyword a match can reach (bytes) */
+    readonly radius: number,
+  ) {
+    this.generic = spec.id.startsWith('generic') || (spec.tags ?? []).includes('generic');
+    this.entropy = spec.entropy ?? 0;
+    this.high = spec.confidence === 'high';
+  }
+
+  get id(): string {
+    return this.spec.id;
+  }
+
+  /** Compiled on first use, so start-up stays cheap. */
+  get regex(): ByteRegex {
+    return (this.re ??= new ByteRegex(this.spec.regex!));
+  }
+}
+
+/** What the scanner knows about the current fragment, computed once per fragment. */
+export interface FragmentContext {
+  /** by rule index: 1 = run the rule in this fragment */
+  readonly active: Uint8Array;
+  /** by allowlist index: 0 = deny, 1 = allow (whole fragment), 2 = check per finding */
+  readonly verdicts: Uint8Array;
+}
+
+export interface Candidate {
+  readonly rule: CompiledRule;
+  /** whole match, in window coordinates (the encoded span for decoded candidates) */
+  start: number;
+  end: number;
+  /** secret span, in window coordinates */
+  sStart: number;
+  sEnd: number;
+  /** position deciding which window reports it: match start, or the encoded segment's start */
+  owner: number;
+  readonly secret: string;
+  readonly match: string;
+  readonly entropy: number;
+  readonly decodedBy: readonly string[] | undefined;
+  allowed: boolean;
+  dropped: boolean;
+}
+
+export interface MatcherOptions {
+  readonly maxDecodeDepth: number;
+  readonly allowlistIndex: ReadonlyMap<CompiledAllowlist, number>;
+}
+
+export class Matcher {
+  private readonly ac: KeywordAutomaton;
+  /** by keyword id: rules using it */
+  private readonly kwRules: readonly CompiledRule[][];
+  private readonly noKeyword: readonly CompiledRule[];
+  private readonly hits = new HitList();
+  private regions = new Int32Array(3 * 256);
+  private readonly pendStart: Int32Array;
+  private readonly pendEnd: Int32Array;
+  private readonly byIndex: CompiledRule[];
+
+  constructor(readonly rules: readonly CompiledRule[], private readonly opts: MatcherOptions) {
+    const kwIndex = new Map<string, number>();
+    const kwRules: CompiledRule[][] = [];
+    const noKeyword: CompiledRule[] = [];
+    for (const r of rules) {
+      const kws = (r.spec.keywords ?? []).filter((k) => k.length > 0);
+      if (kws.length === 0) {
+        noKeyword.push(r);
+        continue;
+      }
+      for (const k of new Set(kws.map((k) => k.toLowerCase()))) {
+        let id = kwIndex.get(k);
+        if (id === undefined) {
+          id = kwRules.length;
+          kwIndex.set(k, id);
+          kwRules.push([]);
+        }
+        kwRules[id]!.push(r);
+      }
+    }
+    this.ac = new KeywordAutomaton([...kwIndex.keys()]);
+    this.kwRules = kwRules;
+    this.noKeyword = noKeyword;
+    const n = rules.reduce((m, r) => Math.max(m, r.index + 1), 0);
+    this.byIndex = new Array<CompiledRule>(n);
+    for (const r of rules) this.byIndex[r.index] = r;
+    this.pendStart = new Int32Array(n).fill(-1);
+    this.pendEnd = new Int32Array(n).fill(-1);
+  }
+
+  /** Rules that run on every window (no keywords). */
+  get unfilteredRules(): readonly CompiledRule[] {
+    return this.noKeyword;
+  }
+
+  get keywordStates(): number {
+    return this.ac.stateCount;
+  }
+
+  /**
+   * Scans `buf` (one window); candidates whose owner lies in [ownFrom, ownTo) are the window's own; others are
+   * returned too (they take part in de-duplication). Dropped (de-duplicated) candidates are removed; allowed ones
+   * are kept with `allowed = true` (the caller drops them; an outer decoding level uses them for de-duplication).
+   */
+  scan(buf: Buffer, ownFrom: number, ownTo: number, ctx: FragmentContext, depth: number): Candidate[] {
+    const out: Candidate[] = [];
+    const nRegions = this.collectRegions(buf, ctx);
+    const regions = this.regions;
+    for (let i = 0; i < nRegions; i++) {
+      const rule = this.byIndex[regions[3 * i]!]!;
+      this.runRule(rule, buf, regions[3 * i + 1]!, regions[3 * i + 2]!, out);
+    }
+    for (const rule of this.noKeyword) {
+      if (ctx.active[rule.index] === 1) this.runRule(rule, buf, 0, buf.length, out);
+    }
+    for (const c of out) this.checkAllowed(c, buf, ctx);
+
+    if (depth < this.opts.maxDecodeDepth) {
+      const segs: Segment[] = [];
+      findSegments(buf, ownFrom, ownTo, segs);
+      for (const seg of segs) {
+        const inner = this.scan(seg.decoded, 0, seg.decoded.length, ctx, depth + 1);
+        for (const c of inner) {
+          const [ms, me] = mapSpan(seg, c.start, c.end);
+          const [ss, se] = mapSpan(seg, c.sStart, c.sEnd);
+          const d: Candidate = {
+            rule: c.rule,
+            start: ms,
+            end: me,
+            sStart: ss,
+            sEnd: se,
+            owner: seg.start,
+            secret: c.secret,
+            match: c.match,
+            entropy: c.entropy,
+            decodedBy: [seg.kind, ...(c.decodedBy ?? [])],
+            allowed: c.allowed || inlineAllowed(buf, ss, se),
+            dropped: false,
+          };
+          out.push(d);
+        }
+      }
+    }
+    if (out.length > 1) dedupe(out);
+    return out.filter((c) => !c.dropped);
+  }
+
+  /** Fills this.regions with (rule index, start, end) triples; returns their count. */
+  private collectRegions(buf: Buffer, ctx: FragmentContext): number {
+    const hits = this.hits;
+    hits.clear();
+    this.ac.scan(buf, 0, buf.length, hits);
+    const h = hits.data;
+    const lengths = this.ac.lengths;
+    const kwRules = this.kwRules;
+    const active = ctx.active;
+    const ps = this.pendStart;
+    const pe = this.pendEnd;
+    const len = buf.length;
+    let n = 0;
+    const touched: number[] = [];
+    for (let i = 0; i < hits.length; i += 2) {
+      const end = h[i]!;
+      const kw = h[i + 1]!;
+      const start = end - lengths[kw]!;
+      const list = kwRules[kw]!;
+      for (let j = 0; j < list.length; j++) {
+        const r = list[j]!;
+        const ri = r.index;
+        if (active[ri] !== 1) continue;
+        const rs = start - r.radius > 0 ? start - r.radius : 0;
+        const re = end + r.radius < len ? end + r.radius : len;
+        const cur = pe[ri]!;
+        if (cur < 0) {
+          ps[ri] = rs;
+          pe[ri] = re;
+          touched.push(ri);
+        } else if (rs <= cur) {
+          if (re > cur) pe[ri] = re;
+          if (rs < ps[ri]!) ps[ri] = rs;
+        } else {
+          n = this.pushRegion(n, ri, ps[ri]!, cur);
+          ps[ri] = rs;
+          pe[ri] = re;
+        }
+      }
+    }
+    for (const ri of touched) {
+      n = this.pushRegion(n, ri, ps[ri]!, pe[ri]!);
+      ps[ri] = -1;
+      pe[ri] = -1;
+    }
+    return n;
+  }
+
+  private pushRegion(n: number, ri: number, s: number, e: number): number {
+    if (3 * n + 3 > this.regions.length) {
+      const r = new Int32Array(this.regions.length * 2);
+      r.set(this.regions);
+      this.regions = r;
+    }
+    this.regions[3 * n] = ri;
+    this.regions[3 * n + 1] = s;
+    this.regions[3 * n + 2] = e;
+    return n + 1;
+  }
+
+  /** One RE2 search loop of `rule` over buf[from, to). */
+  private runRule(rule: CompiledRule, buf: Buffer, from: number, to: number, out: Candidate[]): void {
+    const re = rule.regex;
+    const view = to === buf.length ? buf : buf.subarray(0, to);
+    let pos = from;
+    while (pos < to) {
+      const m = re.exec(view, pos);
+      if (m === null) return;
+      const start = m.start;
+      const end = m.end;
+      pos = end > start ? end : end + 1;
+      if (end === start) continue;
+      // secret group: explicit, else the first group that matched non-empty, else the whole match
+      let ss = start;
+      let se = end;
+      const sg = rule.spec.secretGroup;
+      if (sg !== undefined && sg > 0) {
+        if (sg > m.groupCount) continue;
+        ss = m.groups[2 * sg]!;
+        se = m.groups[2 * sg + 1]!;
+        if (ss < 0) continue;
+      } else if (m.groupCount > 0) {
+        for (let g = 1; g <= m.groupCount; g++) {
+          const a = m.groups[2 * g]!;
+          const b = m.groups[2 * g + 1]!;
+          if (a >= 0 && b > a) {
+            ss = a;
+            se = b;
+            break;
+          }
+        }
+      }
+      if (se <= ss) continue;
+      const secret = buf.toString('utf8', ss, se);
+      const entropy = shannonEntropy(secret);
+      if (rule.entropy > 0 && entropy <= rule.entropy) continue;
+      if (rule.validator && !rule.validator(secret)) continue;
+      out.push({
+        rule,
+        start,
+        end,
+        sStart: ss,
+        sEnd: se,
+        owner: start,
+        secret,
+        match: buf.toString('utf8', start, end),
+        entropy,
+        decodedBy: undefined,
+        allowed: false,
+        dropped: false,
+      });
+    }
+  }
+
+  private checkAllowed(c: Candidate, buf: Buffer, ctx: FragmentContext): void {
+    let line: string | undefined;
+    const lineText = (): string => (line ??= lineAround(buf, c.start, c.end));
+    for (const al of c.rule.allowlists) {
+      const v = ctx.verdicts[this.opts.allowlistIndex.get(al)!];
+      if (v === 2 && al.allows(c.secret, c.match, lineText)) {
+        c.allowed = true;
+        return;
+      }
+    }
+    if (inlineAllowed(buf, c.start, c.end)) c.allowed = true;
+  }
+}
+
+function lineBounds(buf: Buffer, start: number, end: number): [number, number] {
+  const ls = start > 0 ? buf.lastIndexOf(10, start - 1) + 1 : 0;
+  let le = buf.indexOf(10, end > start ? end - 1 : end);
+  if (le < 0) le = buf.length;
+  return [ls, le];
+}
+
+function lineAround(buf: Buffer, start: number, end: number): string {
+  const [ls, le] = lineBounds(buf, start, end);
+  return buf.toString('utf8', ls, le);
+}
+
+/** Does a line touched by [start, end) carry an inline suppression marker? */
+export function inlineAllowed(buf: Buffer, start: number, end: number): boolean {
+  const [ls, le] = lineBounds(buf, start, end);
+  const line = buf.subarray(ls, le);
+  for (const m of INLINE_ALLOW) if (line.indexOf(m) >= 0) return true;
+  return false;
+}
+
+function overlaps(a: Candidate, b: Candidate): boolean {
+  return a.sStart < b.sEnd && b.sStart < a.sEnd;
+}
+
+function dedupe(cs: Candidate[]): void {
+  cs.sort((a, b) => a.sStart - b.sStart || a.rule.index - b.rule.index);
+  for (let i = 0; i < cs.length; i++) {
+    const a = cs[i]!;
+    for (let j = i + 1; j < cs.length; j++) {
+      const b = cs[j]!;
+      if (b.sStart >= a.sEnd) break;
+      if (!overlaps(a, b) || a.rule !== b.rule || a.dropped || b.dropped) continue;
+      // same rule, same place: plain vs decoded, or two decodings
+      const aPlain = a.decodedBy === undefined;
+      const bPlain = b.decodedBy === undefined;
+      if (aPlain !== bPlain) {
+        const plain = aPlain ? a : b;
+        const dec = aPlain ? b : a;
+        if (plain.secret === dec.secret) dec.dropped = true;
+        else plain.dropped = true;
+      } else {
+        b.dropped = true;
+      }
+    }
+  }
+  // generic vs specific
+  for (const g of cs) {
+    if (!g.rule.generic || g.dropped) continue;
+    for (const s of cs) {
+      if (s.rule.generic || s.dropped) continue;
+      if (overlaps(g, s)) {
+        g.dropped = true;
+        break;
+      }
+    }
+  }
+}

@@ -1,0 +1,450 @@
+/**
+ * The scanner core: `createScanner(config)` compiles a rule set once; `scanBuffer` / `scanFragment` turn fragments
+ * into findings; `matchSpans` serves the log masker.
+ *
+ * Invariants
+ * 1. Findings are identical for every chunking of the same content: windows are cut at fixed absolute offsets
+ *    (k·WINDOW), never where chunks happen to end.
+ * 2. A window sees its own range [k·W, (k+1)·W) plus OVERLAP (= MAX_MATCH) bytes on each side; a match (or encoded
+ *    segment) is reported by the window owning its first byte, so one straddling a boundary is reported once.
+ *    Matches are complete up to MAX_MATCH bytes (16 KiB: PEM private-key blocks fit); longer ones may be cut.
+ * 3. Memory per streamed fragment is one buffer of WINDOW + 2·OVERLAP bytes, whatever the file or line length.
+ * 4. Binary content (a NUL byte in the first 8000 bytes, as git decides) skips content rules; path rules still run.
+ *    Unreadable files are reported through `onSkip` and never thrown out of the scan.
+ * 5. Line/column bookkeeping only moves forward (lines.ts): 1-based lines (through `lineNumbers` / `startLine`),
+ *    1-based columns in code points, `endColumn` inclusive. A finding's position and `span` are its SECRET's.
+ */
+import { open, readFile, stat } from 'node:fs/promises';
+import { CompiledAllowlist } from './allowlist.js';
+import { fingerprint as fingerprintOf, DEFAULT_FINGERPRINT_SALT } from './fingerprint.js';
+import { LineTracker } from './lines.js';
+import { CompiledRule, MAX_MATCH, Matcher, type Candidate, type FragmentContext } from './matcher.js';
+import { ByteRegex } from './regex.js';
+import { maxMatchBytes } from './regex-width.js';
+import type { Config, Finding, Fragment, FragmentMeta } from './types.js';
+import { getValidator } from './validators.js';
+
+export type ContentSkipReason = 'binary' | 'too-large' | 'unreadable';
+
+export interface ScanOptions {
+  /** Decode Base64/percent/hex segments and rescan them, to this depth; default 2; 0 = off. */
+  maxDecodeDepth?: number;
+  /** HMAC key for Finding.fingerprint (the baseline's salt); default a fixed public key. */
+  fingerprintSalt?: string;
+  /** Run only these rule ids (unknown ids are an error). */
+  enableRules?: readonly string[];
+  /** Files (fragments with `filePath`) larger than this many bytes are skipped with reason 'too-large'. */
+  maxFileSize?: number;
+  /** Called when a fragment's content is not scanned (path rules still ran). */
+  onSkip?: (path: string, reason: ContentSkipReason, detail?: string) => void;
+}
+
+/** Byte span of the secret of a high-confidence rule's match. */
+export interface RuleMatch {
+  readonly ruleId: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface Scanner {
+  readonly config: Config;
+  /** Whole buffer in memory (synchronous). */
+  scanBuffer(content: Buffer, meta: FragmentMeta): Finding[];
+  /** Streams fragment.content (Buffer | AsyncIterable<Buffer>) or reads fragment.filePath in chunks; bounded memory. */
+  scanFragment(fragment: Fragment): AsyncIterable<Finding>;
+  /** For the masker: spans of matches of rules with confidence = "high" in buf (secret spans, not whole matches). */
+  matchSpans(buf: Buffer): RuleMatch[];
+  /** Longest span any high-confidence rule can match (the masker's hold-back cap per rule). */
+  readonly maxHighConfidenceMatch: number;
+}
+
+/** Bytes each window owns. */
+export const WINDOW = 1 << 20;
+/** Context on each side of a window: the longest match seen whole. */
+export const OVERLAP = MAX_MATCH;
+/** Bytes inspected for a NUL to call content binary (git's heuristic). */
+export const BINARY_SNIFF = 8000;
+
+export function createScanner(config: Config, options: ScanOptions = {}): Scanner {
+  return new CoreScanner(config, options);
+}
+
+/** Is this content binary (a NUL byte among its first 8000 bytes)? */
+export function isBinary(head: Uint8Array): boolean {
+  const n = Math.min(head.length, BINARY_SNIFF);
+  for (let i = 0; i < n; i++) if (head[i] === 0) return true;
+  return false;
+}
+
+class CoreScanner implements Scanner {
+  readonly config: Config;
+  readonly maxHighConfidenceMatch: number;
+  private readonly rules: CompiledRule[];
+  private readonly pathOnly: CompiledRule[];
+  private readonly allowlists: CompiledAllowlist[];
+  private readonly allowlistIndex = new Map<CompiledAllowlist, number>();
+  private readonly matcher: Matcher;
+  private highMatcher: Matcher | undefined;
+  private highCtx: FragmentContext | undefined;
+  private readonly salt: string;
+  private readonly maxDepth: number;
+
+  constructor(config: Config, private readonly options: ScanOptions) {
+    this.config = config;
+    this.salt = options.fingerprintSalt ?? DEFAULT_FINGERPRINT_SALT;
+    this.maxDepth = Math.max(0, Math.floor(options.maxDecodeDepth ?? 2));
+    const enable = options.enableRules ? new Set(options.enableRules) : undefined;
+    if (enable) {
+      const known = new Set(config.rules.map((r) => r.id));
+      const unknown = [...enable].filter((id) => !known.has(id));
+      if (unknown.length > 0) throw new Error(`unknown rule id(s) in enableRules: ${unknown.join(', ')}`);
+    }
+    const globals = config.allowlists.map((a) => new CompiledAllowlist(a));
+    this.allowlists = [...globals];
+    this.rules = [];
+    this.pathOnly = [];
+    for (const spec of config.rules) {
+      if (enable && !enable.has(spec.id)) continue;
+      const where = `rule '${spec.id}'`;
+      let validator;
+      if (spec.validate !== undefined) {
+        validator = getValidator(spec.validate);
+        if (!validator) throw new Error(`${where}: unknown validator '${spec.validate}'`);
+      }
+      const own = (spec.allowlists ?? []).map((a) => new CompiledAllowlist(a));
+      this.allowlists.push(...own);
+      const lists = [...own, ...globals.filter((g) => g.appliesTo(spec.id))];
+      const pathRe = spec.path !== undefined ? new ByteRegex(spec.path) : undefined;
+      const width = spec.regex !== undefined ? maxMatchBytes(spec.regex) : 0;
+      const radius = Math.min(width, MAX_MATCH);
+      const rule = new CompiledRule(this.rules.length + this.pathOnly.length, spec, lists, pathRe, validator, radius);
+      (spec.regex !== undefined ? this.rules : this.pathOnly).push(rule);
+    }
+    this.allowlists.forEach((a, i) => this.allowlistIndex.set(a, i));
+    this.matcher = new Matcher(this.rules, { maxDecodeDepth: this.maxDepth, allowlistIndex: this.allowlistIndex });
+    this.maxHighConfidenceMatch = this.rules.filter((r) => r.high).reduce((m, r) => Math.max(m, r.radius), 0);
+  }
+
+  // --- per fragment -----------------------------------------------------------------------------------------
+
+  private context(meta: FragmentMeta): { ctx: FragmentContext; anyActive: boolean } {
+    const verdicts = new Uint8Array(this.allowlists.length);
+    this.allowlists.forEach((a, i) => {
+      const v = a.forFragment(meta.path, meta.commit);
+      verdicts[i] = v === 'deny' ? 0 : v === 'allow' ? 1 : 2;
+    });
+    const n = this.rules.length + this.pathOnly.length;
+    const active = new Uint8Array(n);
+    let anyActive = false;
+    for (const r of this.rules) {
+      if (r.pathRe && !r.pathRe.test(meta.path)) continue;
+      if (r.allowlists.some((a) => verdicts[this.allowlistIndex.get(a)!] === 1)) continue;
+      active[r.index] = 1;
+      anyActive = true;
+    }
+    return { ctx: { active, verdicts }, anyActive };
+  }
+
+  private pathFindings(meta: FragmentMeta, ctx: FragmentContext): Finding[] {
+    const out: Finding[] = [];
+    for (const r of this.pathOnly) {
+      if (!r.pathRe!.test(meta.path)) continue;
+      const secret = meta.path;
+      const match = `file detected: ${meta.path}`;
+      let allowed = false;
+      for (const a of r.allowlists) {
+        const v = ctx.verdicts[this.allowlistIndex.get(a)!];
+        if (v === 1 || (v === 2 && a.allows(secret, match, () => match))) allowed = true;
+      }
+      if (allowed) continue;
+      const line = this.realLine(meta, 0);
+      out.push({
+        ruleId: r.id,
+        description: r.spec.description ?? '',
+        tags: r.spec.tags ?? [],
+        file: meta.path,
+        startLine: line,
+        endLine: line,
+        startColumn: 1,
+        endColumn: 1,
+        secret,
+        match,
+        entropy: 0,
+        fingerprint: fingerprintOf(r.id, secret, this.salt),
+        ...(meta.commit ? { commit: meta.commit } : {}),
+        span: [0, 0],
+        ...(r.spec.confidence ? { confidence: r.spec.confidence } : {}),
+      });
+    }
+    return out;
+  }
+
+  private realLine(meta: FragmentMeta, idx: number): number {
+    const ln = meta.lineNumbers;
+    if (ln && ln.length > 0) {
+      if (idx < ln.length) return ln[idx]!;
+      return ln[ln.length - 1]! + (idx - ln.length + 1);
+    }
+    return (meta.startLine ?? 1) + idx;
+  }
+
+  /**
+   * Scans one window `win` holding absolute bytes [winAbs, winAbs + win.length), owning absolute [ownFrom, ownTo);
+   * converts its own candidates to findings; leaves `tracker` at ≤ ownTo.
+   */
+  private scanWindow(
+    win: Buffer, winAbs: number, ownFrom: number, ownTo: number, ctx: FragmentContext, meta: FragmentMeta,
+    tracker: LineTracker,
+  ): Finding[] {
+    const lo = ownFrom - winAbs;
+    const hi = ownTo - winAbs;
+    const cands = this.matcher.scan(win, lo, hi, ctx, 0);
+    const own: Candidate[] = [];
+    for (const c of cands) if (!c.allowed && c.owner >= lo && c.owner < hi) own.push(c);
+    if (own.length === 0) return [];
+    own.sort((a, b) => a.sStart - b.sStart || a.rule.index - b.rule.index);
+
+    // positions to resolve: secret start, and the first byte of its last character
+    const wanted: number[] = [];
+    for (const c of own) {
+      wanted.push(c.sStart);
+      let last = c.sEnd - 1;
+      while (last > c.sStart && (win[last]! & 0xc0) === 0x80) last--;
+      wanted.push(last);
+    }
+    const sorted = [...new Set(wanted)].sort((a, b) => a - b);
+    const at = new Map<number, [line: number, col: number]>();
+    let t = tracker;
+    for (const p of sorted) {
+      const abs = winAbs + p;
+      if (abs >= ownTo && t === tracker) {
+        tracker.advance(win, winAbs, ownTo);
+        t = tracker.clone();
+      }
+      t.advance(win, winAbs, abs);
+      at.set(p, [t.line, t.col]);
+    }
+
+    const out: Finding[] = [];
+    for (const c of own) {
+      let last = c.sEnd - 1;
+      while (last > c.sStart && (win[last]! & 0xc0) === 0x80) last--;
+      const [l0, c0] = at.get(c.sStart)!;
+      const [l1, c1] = at.get(last)!;
+      const spec = c.rule.spec;
+      out.push({
+        ruleId: spec.id,
+        description: spec.description ?? '',
+        tags: spec.tags ?? [],
+        file: meta.path,
+        startLine: this.realLine(meta, l0),
+        endLine: this.realLine(meta, l1),
+        startColumn: c0 + 1,
+        endColumn: c1 + 1,
+        secret: c.secret,
+        match: c.match,
+        entropy: c.entropy,
+        fingerprint: fingerprintOf(spec.id, c.secret, this.salt),
+        ...(meta.commit ? { commit: meta.commit } : {}),
+        span: [winAbs + c.sStart, winAbs + c.sEnd],
+        ...(c.decodedBy ? { decodedBy: c.decodedBy } : {}),
+        ...(spec.confidence ? { confidence: spec.confidence } : {}),
+      });
+    }
+    return out;
+  }
+
+  // --- public API ---------------------------------------------------------------------------------------------
+
+  scanBuffer(content: Buffer, meta: FragmentMeta): Finding[] {
+    const { ctx, anyActive } = this.context(meta);
+    const findings = this.pathFindings(meta, ctx);
+    if (!anyActive) return findings;
+    for (const f of this.contentFindings(content, meta, ctx)) findings.push(f);
+    return findings;
+  }
+
+  async *scanFragment(fragment: Fragment): AsyncIterable<Finding> {
+    const meta: FragmentMeta = fragment;
+    const { ctx, anyActive } = this.context(meta);
+    yield* this.pathFindings(meta, ctx);
+    if (!anyActive) return;
+    const content = fragment.content;
+    if (content instanceof Uint8Array) {
+      yield* this.contentFindings(Buffer.isBuffer(content) ? content : Buffer.from(content), meta, ctx);
+      return;
+    }
+    if (content !== undefined) {
+      yield* this.scanStream(chunksOf(content), meta, ctx);
+      return;
+    }
+    if (fragment.filePath === undefined) return;
+    const file = fragment.filePath;
+    const onSkip = this.options.onSkip;
+    let size: number;
+    try {
+      size = (await stat(file)).size;
+    } catch (err) {
+      onSkip?.(meta.path, 'unreadable', errorCode(err));
+      return;
+    }
+    if (this.options.maxFileSize !== undefined && size > this.options.maxFileSize) {
+      onSkip?.(meta.path, 'too-large', `${size} bytes`);
+      return;
+    }
+    if (size <= WINDOW + OVERLAP) {
+      let buf: Buffer;
+      try {
+        buf = await readFile(file);
+      } catch (err) {
+        onSkip?.(meta.path, 'unreadable', errorCode(err));
+        return;
+      }
+      yield* this.contentFindings(buf, meta, ctx);
+      return;
+    }
+    yield* this.scanStream(fileChunks(file, (err) => onSkip?.(meta.path, 'unreadable', errorCode(err))), meta, ctx);
+  }
+
+  /** scanBuffer without the path rules (already reported). */
+  private contentFindings(content: Buffer, meta: FragmentMeta, ctx: FragmentContext): Finding[] {
+    if (content.length === 0) return [];
+    if (isBinary(content)) {
+      this.options.onSkip?.(meta.path, 'binary');
+      return [];
+    }
+    const out: Finding[] = [];
+    const tracker = new LineTracker();
+    const len = content.length;
+    for (let own = 0; own < len; own += WINDOW) {
+      const ownTo = Math.min(len, own + WINDOW);
+      const ws = Math.max(0, own - OVERLAP);
+      const we = Math.min(len, ownTo + OVERLAP);
+      const win = ws === 0 && we === len ? content : content.subarray(ws, we);
+      for (const f of this.scanWindow(win, ws, own, ownTo, ctx, meta, tracker)) out.push(f);
+      if (ownTo < len) tracker.advance(win, ws, ownTo);
+    }
+    return out;
+  }
+
+  /** The streaming loop: one buffer of WINDOW + 2·OVERLAP bytes, windows at fixed absolute offsets. */
+  private async *scanStream(chunks: AsyncIterable<Uint8Array>, meta: FragmentMeta, ctx: FragmentContext): AsyncIterable<Finding> {
+    const cap = WINDOW + 2 * OVERLAP;
+    const buf = Buffer.allocUnsafe(cap);
+    let bufAbs = 0; // absolute offset of buf[0]
+    let bufLen = 0;
+    let eof = false;
+    const it = chunks[Symbol.asyncIterator]();
+    let pending: Uint8Array | undefined;
+    let pendingOff = 0;
+    const tracker = new LineTracker();
+    let first = true;
+    for (let own = 0; ; own += WINDOW) {
+      // fill up to the end of this window (own + WINDOW + OVERLAP) or EOF
+      const want = own + WINDOW + OVERLAP - bufAbs;
+      while (bufLen < want && !eof) {
+        if (pending === undefined) {
+          const r = await it.next();
+          if (r.done) {
+            eof = true;
+            break;
+          }
+          pending = r.value;
+          pendingOff = 0;
+        }
+        const n = Math.min(want - bufLen, pending.length - pendingOff);
+        buf.set(pending.subarray(pendingOff, pendingOff + n), bufLen);
+        bufLen += n;
+        pendingOff += n;
+        if (pendingOff >= pending.length) pending = undefined;
+      }
+      const end = bufAbs + bufLen;
+      if (first) {
+        first = false;
+        if (bufLen === 0) return;
+        if (isBinary(buf.subarray(0, Math.min(bufLen, BINARY_SNIFF)))) {
+          this.options.onSkip?.(meta.path, 'binary');
+          await it.return?.();
+          return;
+        }
+      }
+      if (own >= end) return;
+      const ownTo = Math.min(end, own + WINDOW);
+      const ws = Math.max(0, own - OVERLAP);
+      const we = Math.min(end, ownTo + OVERLAP);
+      const win = buf.subarray(ws - bufAbs, we - bufAbs);
+      const found = this.scanWindow(win, ws, own, ownTo, ctx, meta, tracker);
+      if (found.length > 0) yield* found;
+      if (eof && ownTo >= end) return;
+      tracker.advance(win, ws, ownTo);
+      // slide: keep from the next window's start (ownTo − OVERLAP)
+      const keep = ownTo - OVERLAP - bufAbs;
+      buf.copyWithin(0, keep, bufLen);
+      bufLen -= keep;
+      bufAbs += keep;
+    }
+  }
+
+  matchSpans(buf: Buffer): RuleMatch[] {
+    if (!this.highMatcher) {
+      const high = this.rules.filter((r) => r.high);
+      this.highMatcher = new Matcher(high, { maxDecodeDepth: 0, allowlistIndex: this.allowlistIndex });
+      this.highCtx = this.context({ path: '' }).ctx;
+    }
+    const m = this.highMatcher;
+    const ctx = this.highCtx!;
+    const out: RuleMatch[] = [];
+    const len = buf.length;
+    for (let own = 0; own < len; own += WINDOW) {
+      const ownTo = Math.min(len, own + WINDOW);
+      const ws = Math.max(0, own - OVERLAP);
+      const we = Math.min(len, ownTo + OVERLAP);
+      const win = ws === 0 && we === len ? buf : buf.subarray(ws, we);
+      for (const c of m.scan(win, own - ws, ownTo - ws, ctx, 0)) {
+        if (c.allowed || c.owner < own - ws || c.owner >= ownTo - ws) continue;
+        out.push({ ruleId: c.rule.id, start: ws + c.sStart, end: ws + c.sEnd });
+      }
+    }
+    out.sort((a, b) => a.start - b.start || a.end - b.end);
+    return out;
+  }
+}
+
+async function* chunksOf(src: AsyncIterable<Buffer>): AsyncIterable<Uint8Array> {
+  yield* src;
+}
+
+/** Reads a file in WINDOW-sized chunks; a read error ends the stream after calling onError. */
+async function* fileChunks(file: string, onError: (err: unknown) => void): AsyncIterable<Uint8Array> {
+  let fh;
+  try {
+    fh = await open(file, 'r');
+  } catch (err) {
+    onError(err);
+    return;
+  }
+  try {
+    // one chunk buffer: the scanner copies a chunk completely before asking for the next one
+    const chunk = Buffer.allocUnsafe(WINDOW);
+    for (;;) {
+      let n: number;
+      try {
+        n = (await fh.read(chunk, 0, WINDOW, null)).bytesRead;
+      } catch (err) {
+        onError(err);
+        return;
+      }
+      if (n === 0) return;
+      yield chunk.subarray(0, n);
+    }
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
+}
+
+function errorCode(err: unknown): string {
+  if (err && typeof err === 'object' && 'code' in err && typeof (err as { code: unknown }).code === 'string') {
+    return (err as { code: string }).code;
+  }
+  return err instanceof Error ? err.message : String(err);
+}

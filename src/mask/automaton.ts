@@ -1,0 +1,148 @@
+/**
+ * A byte-level Aho–Corasick automaton compiled to a dense DFA: the masker's mechanism (STYLE habit 6).
+ * It knows byte strings and nothing about secrets, encodings or streams.
+ *
+ * Layout (decided once at construction, STYLE habit 10):
+ * - Bytes are mapped to equivalence classes: every byte that occurs in some needle gets its own class,
+ *   all other bytes share class 0. A row of the table has `classCount` entries.
+ * - `delta[row + class]` is the next state's row offset (state × classCount), bitwise-negated (`~row`)
+ *   when the next state has an output (a needle or trigger ends there), so the hot loop tests `x < 0`.
+ * - `maskLen[state]`: length of the longest mask needle that is a suffix of the state's string (0: none).
+ *   Every shorter needle ending at the same byte lies inside that span, so the longest is all the masker needs.
+ * - `depth[state]`: length of the state's string — the longest suffix of the input read so far that is a
+ *   prefix of some needle. The masker holds back exactly that many bytes (STYLE habit 5, invariant 4).
+ * Building is O(total needle bytes × classCount); scanning is one table load per byte (linear time).
+ */
+
+/** A trigger literal: when it occurs, rule number `rule` opens a candidate window. */
+export interface TriggerNeedle {
+  readonly bytes: Uint8Array;
+  readonly rule: number;
+}
+
+/** Output of a state: triggers ending there (rare), as [rule, length] pairs. */
+export type TriggerHits = readonly (readonly [rule: number, length: number])[];
+
+export class ByteAutomaton {
+  readonly classes: Uint16Array;
+  readonly classCount: number;
+  readonly delta: Int32Array;
+  readonly maskLen: Int32Array;
+  readonly depth: Int32Array;
+  /** Triggers ending at a state (through failure links), keyed by state number. */
+  readonly triggers: ReadonlyMap<number, TriggerHits>;
+  readonly stateCount: number;
+  /** Longest mask needle in bytes (0 when there is none). */
+  readonly maxNeedle: number;
+
+  /**
+   * @param foldCase match ASCII letters in any case (both cases share a byte class, so scanning costs the same).
+   */
+  constructor(needles: Iterable<Uint8Array>, triggerNeedles: readonly TriggerNeedle[] = [], foldCase = false) {
+    const fold = (b: number): number => (foldCase && b >= 0x41 && b <= 0x5a ? b + 0x20 : b);
+    // 1. Trie over raw bytes. children[s] maps byte → state.
+    const children: Map<number, number>[] = [new Map()];
+    const own: number[] = [0];
+    const ownTriggers = new Map<number, [number, number][]>();
+    const used = new Uint8Array(256);
+    let maxNeedle = 0;
+    const insert = (bytes: Uint8Array): number => {
+      let s = 0;
+      for (const raw of bytes) {
+        const b = fold(raw);
+        used[b] = 1;
+        const kids = children[s]!;
+        let t = kids.get(b);
+        if (t === undefined) {
+          t = children.length;
+          children.push(new Map());
+          own.push(0);
+          kids.set(b, t);
+        }
+        s = t;
+      }
+      return s;
+    };
+    for (const n of needles) {
+      if (n.length === 0) continue;
+      const s = insert(n);
+      own[s] = n.length;
+      if (n.length > maxNeedle) maxNeedle = n.length;
+    }
+    for (const t of triggerNeedles) {
+      if (t.bytes.length === 0) continue;
+      const s = insert(t.bytes);
+      let list = ownTriggers.get(s);
+      if (!list) ownTriggers.set(s, (list = []));
+      if (!list.some(([r]) => r === t.rule)) list.push([t.rule, t.bytes.length]);
+    }
+    this.maxNeedle = maxNeedle;
+
+    // 2. Byte classes.
+    const classes = new Uint16Array(256);
+    let classCount = 1;
+    for (let b = 0; b < 256; b++) if (used[b]) classes[b] = classCount++;
+    if (foldCase) for (let b = 0x41; b <= 0x5a; b++) classes[b] = classes[b + 0x20]!;
+    this.classes = classes;
+    this.classCount = classCount;
+
+    // 3. BFS: failure links, dense rows (a row starts as a copy of its failure state's row), outputs.
+    const n = children.length;
+    this.stateCount = n;
+    const C = classCount;
+    const delta = new Int32Array(n * C);
+    const fail = new Int32Array(n);
+    const maskLen = new Int32Array(n);
+    const depth = new Int32Array(n);
+    const trig = new Map<number, [number, number][]>();
+    const order: number[] = [0];
+    for (const [b, t] of children[0]!) {
+      delta[classes[b]!] = t;
+      order.push(t);
+      depth[t] = 1;
+    }
+    maskLen[0] = own[0]!;
+    for (let qi = 1; qi < order.length; qi++) {
+      const u = order[qi]!;
+      const f = fail[u]!;
+      maskLen[u] = Math.max(own[u]!, maskLen[f]!);
+      const mine = ownTriggers.get(u);
+      const inherited = trig.get(f);
+      if (mine || inherited) trig.set(u, [...(mine ?? []), ...(inherited ?? [])]);
+      const row = u * C;
+      delta.copyWithin(row, f * C, f * C + C);
+      for (const [b, t] of children[u]!) {
+        const c = classes[b]!;
+        fail[t] = delta[f * C + c]!; // the failure state's transition (already final for shallower f)
+        delta[row + c] = t;
+        depth[t] = depth[u]! + 1;
+        order.push(t);
+      }
+    }
+    // 4. Encode: row offsets, negated when the target has an output.
+    for (let i = 0; i < delta.length; i++) {
+      const t = delta[i]!;
+      delta[i] = maskLen[t]! > 0 || trig.has(t) ? ~(t * C) : t * C;
+    }
+    this.delta = delta;
+    this.maskLen = maskLen;
+    this.depth = depth;
+    this.triggers = trig;
+  }
+
+  /** All mask matches in `buf` as [start, end) pairs (one per end position: the longest). For tests and tools. */
+  findAll(buf: Uint8Array): [number, number][] {
+    const out: [number, number][] = [];
+    const { delta, classes, classCount: C, maskLen } = this;
+    let row = 0;
+    for (let i = 0; i < buf.length; i++) {
+      const x = delta[row + classes[buf[i]!]!]!;
+      if (x < 0) {
+        row = ~x;
+        const len = maskLen[row / C]!;
+        if (len > 0) out.push([i + 1 - len, i + 1]);
+      } else row = x;
+    }
+    return out;
+  }
+}

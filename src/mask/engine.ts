@@ -1,0 +1,549 @@
+/**
+ * The masking engine: bytes in, bytes out, synchronous, no streams (transform.ts wraps it; the invariants
+ * it keeps are listed there). Mechanism only (STYLE habit 6): it knows needles (from a SecretRegistry),
+ * pluggable rules (MaskRule) and one command syntax (`::add-mask::`), never where secrets come from.
+ *
+ * Plan of `write(chunk)` (Buildkite's replacer.go keeps a numbered plan in Write; so do we):
+ * 1. Command pre-stage (optional): at each line start, bytes that may still become `::add-mask::` are held
+ *    (≤ 12 bytes); a command line is held until its LF (≤ 64 KiB), handed to `onCommand`, and removed.
+ *    Everything else passes to step 2 as contiguous runs of the chunk.
+ * 2. Scan each run with two automata in one loop: the literal automaton over every byte, the Base64
+ *    automaton over every byte except line breaks (a single LF or CRLF between two characters is skipped;
+ *    anything else resets it). Matches become spans [start, end) in stream offsets, merged on arrival when
+ *    they overlap or touch. Base64 spans that crossed a break are also noted as "keep" ranges: their breaks
+ *    are written through and each line's part becomes `***`.
+ *    A third automaton (ASCII case folded) finds rule triggers, which open candidate windows.
+ * 3. Decide windows that can be decided (rule says so, cap reached, or end of stream); add their spans.
+ * 4. Limit = the earliest offset where a match could still start: the literal automaton's partial match,
+ *    the Base64 automaton's partial match (mapped back to stream offsets through a ring of offsets),
+ *    the start of every open window.
+ * 5. Emit everything before the limit: raw bytes unchanged, each merged span as one `***`. A span that
+ *    reaches the limit is written up to it and stays "open", so a later touching span continues it
+ *    without a second `***` (this keeps memory bounded for a secret repeated back to back).
+ * 6. Keep the unemitted tail (copied, so the caller's chunk is not retained).
+ * When the registry changes (register() at any time, or an `::add-mask::` line), the automata are rebuilt
+ * and the unemitted tail is rescanned from its first byte, so new secrets apply to every byte not yet emitted.
+ */
+import { ByteAutomaton, type TriggerNeedle } from './automaton.js';
+import type { SecretRegistry } from './registry.js';
+
+/** A half-open byte range relative to the buffer it was found in. */
+export type RelSpan = readonly [start: number, end: number];
+
+/**
+ * A pluggable rule (mechanism apart from policy). A candidate window opens at a trigger literal (matched in
+ * any ASCII case; the rule checks what it needs) and reaches back over at most `lookbehind.max` bytes that
+ * `lookbehind.accepts` (e.g. the token characters before a keyword in the middle of a token). The engine
+ * holds bytes from the window's start until the rule decides or `cap` bytes are available, then asks for
+ * spans. To make the look-behind possible, the engine also holds back the trailing run of accepted bytes
+ * (at most `max`) at the end of every write.
+ */
+export interface MaskRule {
+  readonly id: string;
+  /** Literal byte strings (UTF-8) that can begin a candidate, matched ignoring ASCII case. */
+  readonly triggers: readonly string[];
+  readonly lookbehind?: { readonly max: number; readonly accepts: (byte: number) => boolean };
+  /** Most bytes a candidate may hold back, counted from the window's first byte. */
+  readonly cap: number;
+  /** An undecided candidate at its cap (or at end of stream) is masked whole instead of matched. */
+  readonly failClosed?: boolean;
+  /**
+   * The window so far (`trigger`: offset of the trigger in it). Returns the smallest length at which the
+   * candidate is decided (more bytes cannot change `match`), or -1. Must depend only on the bytes up to it.
+   */
+  decide(window: Buffer, trigger: number): number;
+  /** Secret spans within the decided (or capped) window. */
+  match(window: Buffer, trigger: number): readonly RelSpan[];
+}
+
+export interface EngineOptions {
+  readonly rules?: readonly MaskRule[];
+  /** Called with the raw VALUE of each `::add-mask::VALUE` line (without the line break); undefined: no commands. */
+  readonly onCommand?: (value: Buffer) => void;
+}
+
+/** Longest `::add-mask::` line held (value bytes); the rest of a longer line is dropped, the head registered. */
+export const MAX_COMMAND_LINE = 64 * 1024;
+const ADD_MASK = Buffer.from('::add-mask::');
+const STARS = Buffer.from('***');
+const LF_BUF = Buffer.from('\n');
+const CR_BUF = Buffer.from('\r');
+const EMPTY = Buffer.alloc(0);
+
+interface Window {
+  readonly rule: number;
+  readonly start: number;
+  readonly trigger: number;
+}
+
+export class MaskEngine {
+  private readonly registry: SecretRegistry;
+  private readonly rules: readonly MaskRule[];
+  private readonly onCommand: ((value: Buffer) => void) | undefined;
+  private readonly trg: ByteAutomaton; // rule triggers, ASCII case folded
+  private readonly lookbehindMax: number;
+  private readonly lookbehindAccepts: ((byte: number) => boolean) | undefined;
+
+  // Compiled needles (rebuilt when the registry's version changes).
+  private version = -1;
+  private lit!: ByteAutomaton;
+  private b64!: ByteAutomaton;
+  private offs = new Float64Array(2);
+  private ringMask = 1;
+
+  // Scan state.
+  private ts = 0; // trigger automaton row
+  private ls = 0; // literal automaton row
+  private bs = 0; // Base64 automaton row
+  private brk = 0; // 0: last byte was a character; 1: after a CR; 2: after a whole line break
+  private f = 0; // Base64 characters (non-break bytes) scanned
+  private pos = 0; // stream offset of the next byte to scan
+  private cursor = 0; // stream offset of the first unemitted byte
+  private data: Buffer = EMPTY; // holds [dataStart, pos), dataStart <= cursor
+  private ownsData = true; // false while `data` is the caller's chunk
+  private dataStart = 0;
+  private spans: number[] = []; // merged, sorted [s0, e0, s1, e1, ...]
+  private keeps: number[] = []; // Base64 spans that crossed a line break, merged, sorted
+  private windows: Window[] = [];
+  private maskOpen = false; // the last thing emitted was (part of) a span ending at `cursor`
+  private needStars = false;
+  private out: Buffer[] = [];
+
+  // Command pre-stage.
+  private atLineStart = true;
+  private prefix = 0; // bytes of `::add-mask::` matched at the current line start
+  private inCommand = false;
+  private command: Buffer[] = [];
+  private commandLen = 0;
+  private commandOverflow = false;
+
+  constructor(registry: SecretRegistry, options: EngineOptions = {}) {
+    this.registry = registry;
+    this.rules = options.rules ?? [];
+    this.onCommand = options.onCommand;
+    const triggers: TriggerNeedle[] = [];
+    this.rules.forEach((r, rule) => {
+      for (const t of r.triggers) triggers.push({ bytes: Buffer.from(t, 'utf8'), rule });
+    });
+    this.trg = new ByteAutomaton([], triggers, true);
+    // One look-behind for the whole engine: the widest; rules with a look-behind share the byte test
+    // (today only the plugged-in scanner rule has one).
+    let max = 0;
+    let accepts: ((byte: number) => boolean) | undefined;
+    for (const r of this.rules) {
+      if (r.lookbehind && r.lookbehind.max > max) {
+        max = r.lookbehind.max;
+        accepts = r.lookbehind.accepts;
+      }
+    }
+    this.lookbehindMax = max;
+    this.lookbehindAccepts = accepts;
+    this.refresh();
+  }
+
+  /** Bytes currently held back (not yet emitted), for tests and diagnostics. */
+  get heldBytes(): number {
+    return this.pos - this.cursor + this.prefix + this.commandLen;
+  }
+
+  /** Processes a chunk; returns the output pieces (possibly views of `chunk`; use before the next call). */
+  write(chunk: Buffer): Buffer[] {
+    this.out = [];
+    if (chunk.length > 0) {
+      if (this.onCommand) this.preStage(chunk);
+      else this.ingest(chunk);
+    }
+    this.settle(false);
+    this.keepTail();
+    return this.out;
+  }
+
+  /** End of stream: unfinished matches are non-matches, undecided windows are decided; everything is emitted. */
+  end(): Buffer[] {
+    this.out = [];
+    if (this.inCommand) this.finishCommand();
+    else if (this.prefix > 0) {
+      const p = this.prefix;
+      this.prefix = 0;
+      this.ingest(ADD_MASK.subarray(0, p));
+    }
+    this.settle(true);
+    this.keepTail();
+    return this.out;
+  }
+
+  // ---- 1. command pre-stage --------------------------------------------------------------------------
+
+  private preStage(chunk: Buffer): void {
+    const n = chunk.length;
+    let i = 0;
+    let run = 0; // start of the current run of ordinary bytes in `chunk`
+    while (i < n) {
+      if (this.inCommand) {
+        const j = chunk.indexOf(10, i);
+        const end = j < 0 ? n : j;
+        this.appendCommand(chunk.subarray(i, end));
+        if (j < 0) return;
+        this.finishCommand();
+        i = run = j + 1;
+        this.atLineStart = true;
+        continue;
+      }
+      if (this.atLineStart) {
+        const lineStart = i;
+        const heldBefore = this.prefix; // prefix bytes carried over from an earlier chunk
+        while (this.prefix < ADD_MASK.length && i < n && chunk[i] === ADD_MASK[this.prefix]) {
+          this.prefix++;
+          i++;
+        }
+        if (this.prefix === ADD_MASK.length) {
+          if (lineStart > run) this.ingest(chunk.subarray(run, lineStart));
+          this.prefix = 0;
+          this.inCommand = true;
+          this.atLineStart = false;
+          run = i;
+          continue;
+        }
+        if (i === n) {
+          // Still a possible command: hold the prefix (not part of the run).
+          if (lineStart > run) this.ingest(chunk.subarray(run, lineStart));
+          return;
+        }
+        // Not a command: the prefix is ordinary text.
+        if (heldBefore > 0) {
+          if (lineStart > run) this.ingest(chunk.subarray(run, lineStart));
+          this.ingest(ADD_MASK.subarray(0, heldBefore));
+          run = lineStart;
+        }
+        this.prefix = 0;
+        this.atLineStart = false;
+      }
+      const j = chunk.indexOf(10, i);
+      if (j < 0) {
+        i = n;
+      } else {
+        i = j + 1;
+        this.atLineStart = true;
+      }
+    }
+    if (n > run) this.ingest(chunk.subarray(run, n));
+  }
+
+  private appendCommand(part: Buffer): void {
+    if (this.commandOverflow || part.length === 0) return;
+    const room = MAX_COMMAND_LINE - this.commandLen;
+    if (part.length > room) {
+      part = part.subarray(0, room);
+      this.commandOverflow = true;
+    }
+    this.command.push(Buffer.from(part));
+    this.commandLen += part.length;
+  }
+
+  private finishCommand(): void {
+    let value = Buffer.concat(this.command);
+    if (value.length > 0 && value[value.length - 1] === 13 && !this.commandOverflow) value = value.subarray(0, -1);
+    this.command = [];
+    this.commandLen = 0;
+    this.commandOverflow = false;
+    this.inCommand = false;
+    // Everything before the command is settled first, so the new secret applies from here on (and to the
+    // held tail, which is rescanned) whatever the chunking was.
+    this.settle(false);
+    this.onCommand!(value);
+    this.refresh();
+  }
+
+  // ---- 2. scanning ---------------------------------------------------------------------------------------
+
+  /** Appends bytes to the unemitted data and scans them. */
+  private ingest(piece: Buffer): void {
+    if (piece.length === 0) return;
+    if (this.registry.version !== this.version) this.refresh();
+    if (this.cursor === this.pos) {
+      this.data = piece;
+      this.ownsData = false;
+      this.dataStart = this.pos;
+    } else {
+      this.data = Buffer.concat([this.data.subarray(this.cursor - this.dataStart, this.pos - this.dataStart), piece]);
+      this.ownsData = true;
+      this.dataStart = this.cursor;
+    }
+    const from = this.pos - this.dataStart;
+    this.pos += piece.length;
+    this.scan(from, this.data.length);
+  }
+
+  /** Recompiles when the registry changed and rescans the unemitted tail with the new needles. */
+  private refresh(): void {
+    if (this.registry.version === this.version) return;
+    const c = this.registry.compile();
+    this.version = c.version;
+    this.lit = c.literal;
+    this.b64 = c.base64;
+    let ring = 2;
+    while (ring <= this.b64.maxNeedle + 1) ring *= 2;
+    if (ring > this.offs.length) this.offs = new Float64Array(ring);
+    this.ringMask = this.offs.length - 1;
+    this.ts = 0;
+    this.ls = 0;
+    this.bs = 0;
+    this.brk = 0;
+    if (this.pos > this.cursor) this.scan(this.cursor - this.dataStart, this.pos - this.dataStart);
+  }
+
+  /** The hot loop: one literal and one trigger transition per byte, one Base64 transition per non-break byte. */
+  private scan(from: number, to: number): void {
+    const data = this.data;
+    const base = this.dataStart;
+    const LT = this.lit.delta;
+    const LC = this.lit.classes;
+    const BT = this.b64.delta;
+    const BC = this.b64.classes;
+    const offs = this.offs;
+    const M = this.ringMask;
+    const TT = this.trg.delta;
+    const TC = this.trg.classes;
+    let ts = this.ts;
+    let ls = this.ls;
+    let bs = this.bs;
+    let brk = this.brk;
+    let f = this.f;
+    for (let i = from; i < to; i++) {
+      const c = data[i]!;
+      const x = LT[ls + LC[c]!]!;
+      if (x < 0) {
+        ls = ~x;
+        this.onLiteral(ls, base + i + 1);
+      } else ls = x;
+      const z = TT[ts + TC[c]!]!;
+      if (z < 0) {
+        ts = ~z;
+        this.onTrigger(ts, base + i + 1);
+      } else ts = z;
+      if (c === 10) {
+        if (brk === 2) bs = 0;
+        else brk = 2;
+      } else if (c === 13) {
+        if (brk !== 0) bs = 0;
+        brk = 1;
+      } else {
+        if (brk === 1) bs = 0;
+        brk = 0;
+        offs[f & M] = base + i;
+        const y = BT[bs + BC[c]!]!;
+        if (y < 0) {
+          bs = ~y;
+          this.onBase64(bs, f, base + i + 1);
+        } else bs = y;
+        f++;
+      }
+    }
+    this.ts = ts;
+    this.ls = ls;
+    this.bs = bs;
+    this.brk = brk;
+    this.f = f;
+  }
+
+  private onLiteral(row: number, end: number): void {
+    const st = row / this.lit.classCount;
+    const len = this.lit.maskLen[st]!;
+    if (len > 0) this.addSpan(end - len, end);
+  }
+
+  private onTrigger(row: number, end: number): void {
+    const hits = this.trg.triggers.get(row / this.trg.classCount);
+    if (hits) for (const [rule, tlen] of hits) this.openWindow(rule, end - tlen);
+  }
+
+  private onBase64(row: number, f: number, end: number): void {
+    const len = this.b64.maskLen[row / this.b64.classCount]!;
+    const start = this.offs[(f - len + 1) & this.ringMask]!;
+    this.addSpan(start, end);
+    if (end - start > len) this.keeps = mergeInto(this.keeps, start, end);
+  }
+
+  private addSpan(s: number, e: number): void {
+    if (s < this.cursor) s = this.cursor; // defensive: never reach into emitted bytes
+    if (e <= s) return;
+    this.spans = mergeInto(this.spans, s, e);
+  }
+
+  private openWindow(rule: number, trigger: number): void {
+    let start = trigger;
+    const lb = this.rules[rule]!.lookbehind;
+    if (lb) {
+      const floor = Math.max(this.cursor, trigger - lb.max);
+      while (start > floor && lb.accepts(this.data[start - 1 - this.dataStart]!)) start--;
+    }
+    // Rescans re-find triggers, and several triggers inside one token give the same window: one is enough.
+    for (const w of this.windows) if (w.rule === rule && w.start === start) return;
+    this.windows.push({ rule, start, trigger });
+  }
+
+  // ---- 3.–5. decide, limit, emit ------------------------------------------------------------------------
+
+  private settle(final: boolean): void {
+    if (this.windows.length > 0) this.decideWindows(final);
+    let limit = this.pos;
+    if (!final) {
+      limit -= Math.max(this.lit.depth[this.ls / this.lit.classCount]!, this.trg.depth[this.ts / this.trg.classCount]!);
+      const bd = this.b64.depth[this.bs / this.b64.classCount]!;
+      if (bd > 0) limit = Math.min(limit, this.offs[(this.f - bd) & this.ringMask]!);
+      for (const w of this.windows) if (w.start < limit) limit = w.start;
+      if (this.lookbehindAccepts) {
+        // Hold the trailing run of look-behind bytes, so a trigger in the next write can reach back over it.
+        const accepts = this.lookbehindAccepts;
+        const floor = Math.max(this.cursor, this.pos - this.lookbehindMax);
+        let p = this.pos;
+        while (p > floor && accepts(this.data[p - 1 - this.dataStart]!)) p--;
+        if (p < limit) limit = p;
+      }
+    }
+    if (limit > this.cursor) this.emitTo(limit);
+  }
+
+  private decideWindows(final: boolean): void {
+    const still: Window[] = [];
+    for (const w of this.windows) {
+      const rule = this.rules[w.rule]!;
+      const capEnd = w.start + rule.cap;
+      const end = Math.min(this.pos, capEnd);
+      const win = this.data.subarray(w.start - this.dataStart, end - this.dataStart);
+      const t = w.trigger - w.start;
+      const d = rule.decide(win, t);
+      let spans: readonly RelSpan[];
+      if (d >= 0 && d <= win.length) spans = rule.match(win.subarray(0, d), t);
+      else if (end === capEnd || final) spans = rule.failClosed ? [[t, win.length]] : rule.match(win, t);
+      else {
+        still.push(w);
+        continue;
+      }
+      for (const [s, e] of spans) this.addSpan(w.start + Math.max(0, s), w.start + Math.min(e, win.length));
+    }
+    this.windows = still;
+  }
+
+  private emitTo(limit: number): void {
+    const spans = this.spans;
+    const data = this.data;
+    const base = this.dataStart;
+    let cur = this.cursor;
+    let k = 0;
+    while (k < spans.length && spans[k]! < limit) {
+      const s = spans[k]!;
+      const e = spans[k + 1]!;
+      if (cur < s) {
+        this.out.push(data.subarray(cur - base, s - base));
+        cur = s;
+        this.maskOpen = false;
+      }
+      if (!this.maskOpen) {
+        this.maskOpen = true;
+        this.needStars = true;
+      }
+      const stop = e < limit ? e : limit;
+      this.consumeMasked(cur, stop);
+      cur = stop;
+      if (e > limit) {
+        spans[k] = limit; // the rest of this span is still pending
+        break;
+      }
+      k += 2;
+    }
+    if (k > 0) this.spans = spans.slice(k);
+    if (cur < limit) {
+      this.out.push(data.subarray(cur - base, limit - base));
+      cur = limit;
+      this.maskOpen = false;
+    }
+    this.cursor = cur;
+    // Keep ranges entirely behind the cursor are done.
+    let d = 0;
+    while (d < this.keeps.length && this.keeps[d + 1]! <= cur) d += 2;
+    if (d > 0) this.keeps = this.keeps.slice(d);
+  }
+
+  /** Masked bytes [a, b): one `***` per line part; breaks inside Base64 spans that crossed them are kept. */
+  private consumeMasked(a: number, b: number): void {
+    const keeps = this.keeps;
+    let p = a;
+    let ki = 0;
+    while (ki < keeps.length && keeps[ki + 1]! <= p) ki += 2;
+    while (p < b) {
+      if (ki >= keeps.length || keeps[ki]! >= b) {
+        this.stars();
+        return;
+      }
+      const ks = keeps[ki]!;
+      const ke = keeps[ki + 1]!;
+      if (ks > p) {
+        this.stars();
+        p = ks;
+      }
+      const q = ke < b ? ke : b;
+      for (; p < q; p++) {
+        const c = this.data[p - this.dataStart]!;
+        if (c === 10 || c === 13) {
+          this.out.push(c === 10 ? LF_BUF : CR_BUF);
+          this.needStars = true;
+        } else this.stars();
+      }
+      if (ke <= b) ki += 2;
+    }
+  }
+
+  private stars(): void {
+    if (this.needStars) {
+      this.out.push(STARS);
+      this.needStars = false;
+    }
+  }
+
+  /** 6. Copies the unemitted tail so the caller's chunk is not retained. */
+  private keepTail(): void {
+    if (this.cursor === this.pos) {
+      this.data = EMPTY;
+      this.ownsData = true;
+      this.dataStart = this.pos;
+    } else if (!this.ownsData || this.dataStart !== this.cursor) {
+      this.data = Buffer.from(this.data.subarray(this.cursor - this.dataStart, this.pos - this.dataStart));
+      this.ownsData = true;
+      this.dataStart = this.cursor;
+    }
+  }
+}
+
+/** Adds [s, e) to a merged sorted flat span list, merging spans that overlap or touch. */
+function mergeInto(list: number[], s: number, e: number): number[] {
+  const n = list.length;
+  if (n === 0 || s > list[n - 1]!) {
+    list.push(s, e);
+    return list;
+  }
+  if (e >= list[n - 1]!) {
+    // Common case (matches arrive in end order): merge with a suffix.
+    let i = n;
+    while (i > 0 && list[i - 1]! >= s) {
+      if (list[i - 2]! < s) s = list[i - 2]!;
+      i -= 2;
+    }
+    list.length = i;
+    list.push(s, e);
+    return list;
+  }
+  // General case (rule spans, rescans): insert and renormalise.
+  const pairs: [number, number][] = [];
+  for (let i = 0; i < n; i += 2) pairs.push([list[i]!, list[i + 1]!]);
+  pairs.push([s, e]);
+  pairs.sort((x, y) => x[0] - y[0]);
+  const out: number[] = [];
+  for (const [a, b] of pairs) {
+    const m = out.length;
+    if (m > 0 && a <= out[m - 1]!) {
+      if (b > out[m - 1]!) out[m - 1] = b;
+    } else out.push(a, b);
+  }
+  return out;
+}

@@ -1,0 +1,268 @@
+/**
+ * Masking policy (STYLE habit 6): which values count as secrets and which byte strings (forms) each one
+ * turns into. The engine (automaton.ts, transform.ts) only ever sees the byte strings.
+ *
+ * Forms of a registered value V (trimmed of ASCII whitespace, at least 4 code points):
+ * - V; if V has line breaks: V with LF breaks, V with CRLF breaks, and every line as a value of its own;
+ * - Base64 of V's UTF-8 bytes for shifts k = 0, 1, 2 (first k bytes dropped): padded, unpadded, and the
+ *   stable core (the first ⌊4m/3⌋ characters, computed only from the m remaining bytes), each also URL-safe.
+ *   These go to the break-tolerant automaton (a LF or CRLF may sit between any two characters);
+ * - URL: strict RFC 3986 percent-encoding (upper- and lower-case hex, each also with `+` for space) and
+ *   `encodeURIComponent(V)`;
+ * - JSON: `JSON.stringify(V)` without quotes, and the same with non-ASCII UTF-16 units as `\uxxxx`;
+ * - the GitHub runner's quoting: XML escaping, `''` for `'`, `\"` for `"`.
+ * Every form shorter than 4 code points is dropped. The runner's own list is in actions/runner
+ * `src/Sdk/DTLogging/Logging/ValueEncoders.cs` (Base64 shifts, URI data, JSON, XML).
+ */
+import micromatch from 'micromatch';
+
+/** Fewer code points than this after trimming: the value (and every form of it) is ignored. */
+export const MIN_SECRET_CODE_POINTS = 4;
+/** Values found only by an env-name pattern must be at least this long (and not a boolean or number). */
+export const MIN_PATTERN_SECRET_LENGTH = 8;
+
+export const DEFAULT_SECRET_ENV_PATTERNS: readonly string[] = [
+  '*TOKEN*', '*SECRET*', '*PASSWORD*', '*PASSWD*', '*PRIVATE_KEY*', '*ACCESS_KEY*', '*API_KEY*',
+  '*CREDENTIAL*', '*CONNECTION_STRING*',
+];
+
+export interface SecretForms {
+  /** Matched byte-exactly. */
+  readonly literal: readonly string[];
+  /** Base64 forms: matched with LF / CRLF allowed between any two characters. */
+  readonly base64: readonly string[];
+}
+
+const codePoints = (s: string): number => {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+    }
+    n++;
+  }
+  return n;
+};
+
+const isAsciiSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d);
+
+/** Trims leading/trailing ASCII whitespace; undefined when fewer than 4 code points remain. */
+export function normalizeSecret(value: string): string | undefined {
+  let a = 0;
+  let b = value.length;
+  while (a < b && isAsciiSpace(value.charCodeAt(a))) a++;
+  while (b > a && isAsciiSpace(value.charCodeAt(b - 1))) b--;
+  const v = value.slice(a, b);
+  return codePoints(v) >= MIN_SECRET_CODE_POINTS ? v : undefined;
+}
+
+/** Splits on CRLF, LF or CR. */
+const splitLines = (v: string): string[] => {
+  const out: string[] = [];
+  let start = 0;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c === 10 || c === 13) {
+      out.push(v.slice(start, i));
+      if (c === 13 && v.charCodeAt(i + 1) === 10) i++;
+      start = i + 1;
+    }
+  }
+  out.push(v.slice(start));
+  return out;
+};
+
+const hasBreak = (v: string): boolean => v.includes('\n') || v.includes('\r');
+
+const UNRESERVED = new Uint8Array(256);
+for (let b = 0; b < 256; b++) {
+  const ch = String.fromCharCode(b);
+  UNRESERVED[b] = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || '-._~'.includes(ch) ? 1 : 0;
+}
+
+/** Strict RFC 3986 percent-encoding of the UTF-8 bytes. */
+export function percentEncode(v: string, upper: boolean, plusForSpace: boolean): string {
+  const hex = upper ? '0123456789ABCDEF' : '0123456789abcdef';
+  let out = '';
+  for (const b of Buffer.from(v, 'utf8')) {
+    if (UNRESERVED[b]) out += String.fromCharCode(b);
+    else if (b === 0x20 && plusForSpace) out += '+';
+    else out += `%${hex[b >> 4]}${hex[b & 15]}`;
+  }
+  return out;
+}
+
+/** `JSON.stringify(v)` without its quotes; with `asciiOnly`, every non-ASCII UTF-16 unit as `\uxxxx`. */
+export function jsonEscape(v: string, asciiOnly: boolean): string {
+  const s = JSON.stringify(v).slice(1, -1);
+  if (!asciiOnly) return s;
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    out += c < 0x80 ? s[i] : `\\u${c.toString(16).padStart(4, '0')}`;
+  }
+  return out;
+}
+
+export const xmlEscape = (v: string): string =>
+  v.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&apos;');
+
+/** Base64 forms of `bytes` for shifts 0, 1, 2: padded, unpadded, stable core; standard and URL-safe. */
+export function base64Forms(bytes: Buffer): string[] {
+  const out: string[] = [];
+  for (let k = 0; k <= 2; k++) {
+    const b = bytes.subarray(k);
+    const m = b.length;
+    if (m === 0) break;
+    const padded = b.toString('base64');
+    let cut = padded.length;
+    while (cut > 0 && padded.charCodeAt(cut - 1) === 0x3d) cut--;
+    const unpadded = padded.slice(0, cut);
+    const core = unpadded.slice(0, Math.floor((4 * m) / 3));
+    for (const f of [padded, unpadded, core]) {
+      out.push(f, f.replaceAll('+', '-').replaceAll('/', '_'));
+    }
+  }
+  return out;
+}
+
+/** The forms of one value (already normalized); line-splitting recurses once per line. */
+export function secretForms(value: string): SecretForms {
+  const literal = new Set<string>();
+  const base64 = new Set<string>();
+  const addValue = (v: string): void => {
+    literal.add(v);
+    if (hasBreak(v)) {
+      const lines = splitLines(v);
+      literal.add(lines.join('\n'));
+      literal.add(lines.join('\r\n'));
+      for (const line of lines) {
+        const n = normalizeSecret(line);
+        if (n !== undefined) addValue(n);
+      }
+    }
+    for (const f of base64Forms(Buffer.from(v, 'utf8'))) base64.add(f);
+    literal.add(percentEncode(v, true, false));
+    literal.add(percentEncode(v, true, true));
+    literal.add(percentEncode(v, false, false));
+    literal.add(percentEncode(v, false, true));
+    literal.add(encodeURIComponent(safeForUri(v)));
+    literal.add(jsonEscape(v, false));
+    literal.add(jsonEscape(v, true));
+    literal.add(xmlEscape(v));
+    literal.add(v.replaceAll("'", "''"));
+    literal.add(v.replaceAll('"', '\\"'));
+  };
+  addValue(value);
+  const keep = (f: string): boolean => codePoints(f) >= MIN_SECRET_CODE_POINTS;
+  return { literal: [...literal].filter(keep), base64: [...base64].filter(keep) };
+}
+
+/** encodeURIComponent throws on lone surrogates; replace them as UTF-8 encoding does. */
+const safeForUri = (v: string): string => {
+  let out = '';
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < v.length && (v.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      out += v[i]! + v[i + 1]!;
+      i++;
+    } else out += c >= 0xd800 && c <= 0xdfff ? '\ufffd' : v[i]!;
+  }
+  return out;
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// Where secrets come from (the CLI's policy; the library takes values directly).
+
+export interface EnvSecretOptions {
+  /** Names given with --secret-env: registered whatever their shape (4-code-point minimum still applies). */
+  readonly names?: readonly string[];
+  /** Name globs (micromatch, case-insensitive); default DEFAULT_SECRET_ENV_PATTERNS. */
+  readonly patterns?: readonly string[];
+}
+
+const looksLikeBooleanOrNumber = (v: string): boolean => {
+  const t = v.trim().toLowerCase();
+  if (['true', 'false', 'yes', 'no', 'on', 'off', 'null', 'none', 'undefined'].includes(t)) return true;
+  return t !== '' && Number.isFinite(Number(t));
+};
+
+/** Values of the environment that should be masked: named ones, plus pattern-matched ones that look like secrets. */
+export function secretsFromEnv(env: NodeJS.ProcessEnv, options: EnvSecretOptions = {}): string[] {
+  const out: string[] = [];
+  for (const name of options.names ?? []) {
+    const v = env[name];
+    if (v !== undefined) out.push(v);
+  }
+  const patterns = options.patterns ?? DEFAULT_SECRET_ENV_PATTERNS;
+  if (patterns.length > 0) {
+    for (const [name, v] of Object.entries(env)) {
+      if (v === undefined || (options.names ?? []).includes(name)) continue;
+      if (!micromatch.isMatch(name, patterns as string[], { nocase: true })) continue;
+      const t = v.trim();
+      if ([...t].length < MIN_PATTERN_SECRET_LENGTH || looksLikeBooleanOrNumber(t)) continue;
+      out.push(v);
+    }
+  }
+  return out;
+}
+
+/**
+ * A secrets file: a JSON array of strings, a JSON object whose (string) values are secrets (what
+ * `${{ toJSON(secrets) }}` writes; nested objects are walked), or dotenv (`KEY=value`, `export KEY=value`,
+ * single/double quotes, `#` comments). Throws Error with a message that never contains a value.
+ */
+export function parseSecretsFile(text: string): string[] {
+  const trimmed = text.trimStart();
+  if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch {
+      throw new Error('secrets file looks like JSON but does not parse');
+    }
+    const out: string[] = [];
+    const walk = (x: unknown): void => {
+      if (typeof x === 'string') out.push(x);
+      else if (Array.isArray(x)) x.forEach(walk);
+      else if (x !== null && typeof x === 'object') Object.values(x).forEach(walk);
+    };
+    walk(data);
+    return out;
+  }
+  return parseDotenv(text);
+}
+
+function parseDotenv(text: string): string[] {
+  const out: string[] = [];
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    let line = lines[i]!.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    if (line.startsWith('export ')) line = line.slice(7).trimStart();
+    const eq = line.indexOf('=');
+    if (eq <= 0) throw new Error(`secrets file line ${i + 1}: expected KEY=value`);
+    let v = line.slice(eq + 1).trim();
+    const q = v[0];
+    if (q === '"' || q === "'") {
+      // A quoted value may span lines (PEM keys in dotenv files).
+      let body = v.slice(1);
+      while (!body.endsWith(q) && i + 1 < lines.length) body += `\n${lines[++i]}`;
+      if (!body.endsWith(q)) throw new Error(`secrets file line ${i + 1}: unterminated quote`);
+      v = body.slice(0, -1);
+      if (q === '"') v = v.replaceAll('\\n', '\n').replaceAll('\\"', '"').replaceAll('\\\\', '\\');
+    } else {
+      const hash = v.indexOf(' #');
+      if (hash >= 0) v = v.slice(0, hash).trimEnd();
+    }
+    out.push(v);
+  }
+  return out;
+}
+
+/** The value of a `::add-mask::VALUE` command, unescaped as the GitHub runner does (`%25`, `%0D`, `%0A`). */
+export function unescapeAddMask(raw: string): string {
+  return raw.replaceAll('%0D', '\r').replaceAll('%0A', '\n').replaceAll('%25', '%');
+}

@@ -1,0 +1,70 @@
+/**
+ * The set of registered secrets, shared by every mask stream that masks for the same job (stdout and stderr
+ * of one command): registering through either stream, or an `::add-mask::` line in either, masks in both.
+ * It turns values into forms (policy.ts) and compiles them into automata (automaton.ts), once per version.
+ */
+import { ByteAutomaton } from './automaton.js';
+import { normalizeSecret, secretForms } from './policy.js';
+
+export interface CompiledNeedles {
+  readonly version: number;
+  /** Literal forms, matched byte-exactly. */
+  readonly literal: ByteAutomaton;
+  /** Base64 forms, matched with line breaks skipped between characters. */
+  readonly base64: ByteAutomaton;
+}
+
+export class SecretRegistry {
+  private readonly values = new Set<string>();
+  private readonly literal = new Set<string>();
+  private readonly base64 = new Set<string>();
+  private cache: CompiledNeedles | undefined;
+  /** Bumped whenever a new form is added; engines recompile lazily when it changes. */
+  version = 0;
+
+  constructor(values: Iterable<string> = []) {
+    for (const v of values) this.register(v);
+  }
+
+  /**
+   * Registers a value and all its forms. Returns false when it was ignored (fewer than 4 code points after
+   * trimming) or already known. Never throws on odd input.
+   */
+  register(value: string): boolean {
+    const v = normalizeSecret(String(value));
+    if (v === undefined || this.values.has(v)) return false;
+    this.values.add(v);
+    const forms = secretForms(v);
+    let added = false;
+    for (const f of forms.literal) if (!this.literal.has(f)) (this.literal.add(f), (added = true));
+    for (const f of forms.base64) if (!this.base64.has(f)) (this.base64.add(f), (added = true));
+    if (added) this.version++;
+    return true;
+  }
+
+  /** The normalized registered values (for verifiers such as the JWT rule). Never print them. */
+  secrets(): IterableIterator<string> {
+    return this.values.values();
+  }
+
+  get size(): number {
+    return this.values.size;
+  }
+
+  /** All needle strings (tests use this to check that no form survives). */
+  forms(): { literal: string[]; base64: string[] } {
+    return { literal: [...this.literal], base64: [...this.base64] };
+  }
+
+  /** Automata for the current version; built once per version and shared by every engine using this registry. */
+  compile(): CompiledNeedles {
+    if (this.cache?.version === this.version) return this.cache;
+    const enc = (s: string): Buffer => Buffer.from(s, 'utf8');
+    this.cache = {
+      version: this.version,
+      literal: new ByteAutomaton([...this.literal].map(enc)),
+      base64: new ByteAutomaton([...this.base64].map(enc)),
+    };
+    return this.cache;
+  }
+}

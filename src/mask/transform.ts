@@ -1,0 +1,125 @@
+/**
+ * `createMaskStream()`: a Node Transform (bytes in, bytes out) that replaces every registered secret,
+ * every encoded form of one (policy.ts) and every high-confidence rule match with `***`.
+ * CI runners pipe a job's stdout/stderr through it; design after Buildkite's `internal/replacer`.
+ *
+ * Invariants (each has a test of the same name in test/mask/transform.test.ts):
+ * 1. Output is byte-identical for every chunking of the same input, including splits inside multi-byte characters.
+ * 2. No byte of a registered form is emitted before it is proven not to be part of a match.
+ * 3. Overlapping or touching matches are masked as one span; end() treats unfinished matches as non-matches.
+ * 4. Held-back bytes never exceed the longest literal form minus one (Base64 forms: that many characters plus
+ *    the line breaks between them; an unfinished `::add-mask::` line or an open rule candidate aside).
+ * 5. Bytes outside masked spans are emitted unchanged and in order: nothing added, nothing dropped
+ *    (except `::add-mask::` command lines, which are removed).
+ * 6. Matching runs on the original input; the `***` replacement is never scanned again.
+ * 7. Registering applies to every byte not yet emitted; an `::add-mask::` value applies to everything after
+ *    its line, before any of it is emitted.
+ * 8. A rule candidate holds bytes back at most its rule's cap; an undecided fail-closed candidate is masked up to it.
+ *
+ * Overhead: one table load per byte per automaton (literal; Base64 on non-break bytes), a ring store per
+ * byte, a memchr per line for `::add-mask::`; chunks with nothing held are passed on as views, not copied.
+ * Safety: a secret split across any chunk boundary is still masked (the engine holds the partial match);
+ * nothing in this module logs or throws with stream content.
+ */
+import { Transform, type TransformCallback, type TransformOptions } from 'node:stream';
+import { MaskEngine, type MaskRule } from './engine.js';
+import { unescapeAddMask } from './policy.js';
+import { SecretRegistry } from './registry.js';
+import { jwtRule, privateKeyRule, scannerRule, urlCredentialsRule } from './rules.js';
+import { builtinConfig } from '../core/config.js';
+import { createScanner } from '../core/scanner.js';
+
+export interface MaskStreamOptions {
+  /** Initial secrets. */
+  readonly secrets?: Iterable<string>;
+  /** Initial derived values (a JWT, an HMAC, a Basic-auth blob): same treatment as secrets. */
+  readonly derived?: Iterable<string>;
+  /** Rule masking (private-key blocks, URL credentials, plugged-in high-confidence rules). Default true. */
+  readonly rules?: boolean;
+  /**
+   * The rules plugged in when `rules` is on, besides the built-in private-key and URL-credential rules.
+   * Default: the built-in pack's high-confidence rules (`scannerRule(createScanner(builtinConfig()), …)`).
+   */
+  readonly extraRules?: readonly MaskRule[];
+  /** Share registered secrets with other mask streams (stdout and stderr of one job). */
+  readonly registry?: SecretRegistry;
+  /** Honour `::add-mask::VALUE` lines: register VALUE, drop the line. Default true. */
+  readonly commands?: boolean;
+  readonly highWaterMark?: number;
+}
+
+export interface MaskStream extends Transform {
+  /** Registers a secret; returns false when ignored (shorter than 4 code points) or already known. */
+  register(value: string): boolean;
+  /** Registers a derived value (same semantics as register). */
+  registerDerived(value: string): boolean;
+  readonly registry: SecretRegistry;
+  /** Bytes currently held back (diagnostics). */
+  readonly heldBytes: number;
+}
+
+class MaskTransform extends Transform implements MaskStream {
+  readonly registry: SecretRegistry;
+  private readonly engine: MaskEngine;
+
+  constructor(options: MaskStreamOptions) {
+    const topts: TransformOptions = { decodeStrings: true };
+    if (options.highWaterMark !== undefined) topts.highWaterMark = options.highWaterMark;
+    super(topts);
+    const registry = options.registry ?? new SecretRegistry();
+    this.registry = registry;
+    for (const v of options.secrets ?? []) registry.register(v);
+    for (const v of options.derived ?? []) registry.register(v);
+    const rules: MaskRule[] = [jwtRule(registry)];
+    if (options.rules !== false) rules.push(privateKeyRule, urlCredentialsRule, ...(options.extraRules ?? defaultPackRules()));
+    this.engine = new MaskEngine(registry, {
+      rules,
+      ...(options.commands === false ? {} : { onCommand: (raw: Buffer) => void registry.register(unescapeAddMask(raw.toString('utf8'))) }),
+    });
+  }
+
+  register(value: string): boolean {
+    return this.registry.register(value);
+  }
+
+  registerDerived(value: string): boolean {
+    return this.registry.register(value);
+  }
+
+  get heldBytes(): number {
+    return this.engine.heldBytes;
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.pushAll(this.engine.write(chunk));
+    cb();
+  }
+
+  override _flush(cb: TransformCallback): void {
+    this.pushAll(this.engine.end());
+    cb();
+  }
+
+  private pushAll(pieces: Buffer[]): void {
+    if (pieces.length === 1) this.push(pieces[0]);
+    else if (pieces.length > 1) this.push(Buffer.concat(pieces));
+  }
+}
+
+let packRules: readonly MaskRule[] | undefined;
+
+/** The built-in pack's high-confidence rules as one MaskRule, compiled once per process. */
+export function defaultPackRules(): readonly MaskRule[] {
+  if (!packRules) {
+    const config = builtinConfig();
+    const keywords = config.rules.filter((r) => r.confidence === 'high').flatMap((r) => r.keywords ?? []);
+    const rule = scannerRule(createScanner(config), keywords);
+    packRules = rule ? [rule] : [];
+  }
+  return packRules;
+}
+
+/** A masking Transform; see the invariants above. */
+export function createMaskStream(options: MaskStreamOptions = {}): MaskStream {
+  return new MaskTransform(options);
+}

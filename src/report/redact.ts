@@ -1,0 +1,70 @@
+/**
+ * Redaction of secrets for every report format.
+ *
+ * Invariants
+ * 1. Unless `showSecrets` is set, no output shows more than a quarter of a secret, and never more than
+ *    `MAX_VISIBLE` characters of it: no 8-character piece of a secret can appear in a report.
+ * 2. `redact` only ever hides more than that cap allows, never less (gitleaks' `--redact=N` shows the first
+ *    (100−N)% of the secret, which for N < 75 is most of it; we keep the percent meaning but apply the cap).
+ * 3. Free-text fields that may echo the secret (the match, a commit subject, …) have every occurrence of the
+ *    secret replaced by its redacted form; a match that should hold the secret but does not (a decoded find whose
+ *    match is the encoded text) is replaced whole.
+ * 4. Lengths count Unicode code points, so a redacted preview never ends in half a surrogate pair.
+ */
+
+/** What a 100%-redacted secret prints as (gitleaks prints the same word). */
+export const REDACTED = 'REDACTED';
+/** Marks a shortened secret. */
+export const ELLIPSIS = '…';
+/** Characters shown by default (no `redact` given), before the quarter cap. */
+export const DEFAULT_VISIBLE = 4;
+/** Hard cap on visible characters of any secret, whatever `redact` says. */
+export const MAX_VISIBLE = 6;
+
+export interface RedactOptions {
+  /** Percent of the secret to hide (0–100); absent → show the first `DEFAULT_VISIBLE` characters. */
+  readonly redact?: number | undefined;
+  /** Print whole secrets. The only way to get a full secret into a report. */
+  readonly showSecrets?: boolean | undefined;
+}
+
+/** How many leading code points of an `n`-code-point secret may be shown. */
+export function visibleChars(n: number, redact?: number): number {
+  if (n <= 0) return 0;
+  let want: number;
+  if (redact === undefined || Number.isNaN(redact)) {
+    want = DEFAULT_VISIBLE;
+  } else {
+    const hidden = Math.min(100, Math.max(0, redact));
+    want = Math.round((n * (100 - hidden)) / 100);
+  }
+  return Math.max(0, Math.min(want, Math.floor(n / 4), MAX_VISIBLE));
+}
+
+/** The secret as a report may print it. `''` stays `''` (path-only findings have no secret). */
+export function redactSecret(secret: string, options: RedactOptions = {}): string {
+  if (options.showSecrets) return secret;
+  if (secret === '') return '';
+  if (options.redact !== undefined && options.redact >= 100) return REDACTED;
+  const points = Array.from(secret);
+  const shown = visibleChars(points.length, options.redact);
+  return points.slice(0, shown).join('') + ELLIPSIS;
+}
+
+/** `text` with every occurrence of `secret` replaced by its redacted form (no RegExp: plain string search). */
+export function scrub(text: string, secret: string, options: RedactOptions = {}): string {
+  if (options.showSecrets || secret === '' || text === '') return text;
+  if (!text.includes(secret)) return text;
+  return text.split(secret).join(redactSecret(secret, options));
+}
+
+/**
+ * The match as a report may print it: the secret inside it redacted. A match that does not contain the secret
+ * (e.g. a decoded find whose match is the encoded form) is replaced by the redacted secret alone.
+ */
+export function redactMatch(match: string, secret: string, options: RedactOptions = {}): string {
+  if (options.showSecrets) return match;
+  if (secret === '') return match;
+  if (!match.includes(secret)) return redactSecret(secret, options);
+  return scrub(match, secret, options);
+}

@@ -1,0 +1,81 @@
+/**
+ * Small helpers to run git: `gitOutput` for short queries (whole output in memory), `gitStream` for
+ * `git log -p` / `git diff` (stdout consumed chunk by chunk with backpressure, stderr kept bounded).
+ * Errors never carry content: only git's own (bounded) stderr.
+ */
+import { spawn } from 'node:child_process';
+
+/** Options every diff-producing git command gets, whatever the user's git config says. */
+export const DIFF_HARDENING: readonly string[] = [
+  '--no-color', '--no-ext-diff', '--no-textconv', '--src-prefix=a/', '--dst-prefix=b/', '--no-relative',
+];
+
+/** Config overrides for every git we spawn (quoted paths are decoded by the parser either way). */
+export const GIT_CONFIG: readonly string[] = ['-c', 'core.quotePath=true', '-c', 'log.showSignature=false', '-c', 'diff.noprefix=false'];
+
+export class GitError extends Error {
+  override readonly name = 'GitError';
+  constructor(message: string, readonly code: number | null, readonly stderr: string) { super(message); }
+}
+
+const MAX_STDERR = 16 * 1024;
+
+/** The first meaningful line of git's stderr, without the "fatal: " prefix. */
+export function gitReason(stderr: string): string {
+  const line = stderr.split('\n').map((l) => l.trim()).find((l) => l.startsWith('fatal:') || l.startsWith('error:')) ??
+    stderr.split('\n').find((l) => l.trim() !== '') ?? '';
+  return line.replace(/^(fatal|error):\s*/, '');
+}
+
+/** Runs git to completion; resolves stdout (trimmed of one trailing newline) or rejects with a GitError. */
+export function gitOutput(cwd: string, args: readonly string[], input?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', [...GIT_CONFIG, ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'], env: gitEnv() });
+    const out: Buffer[] = [];
+    let err = '';
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => { if (err.length < MAX_STDERR) err += b.toString('utf8'); });
+    child.on('error', (e) => reject(new GitError(`cannot run git: ${e.message}`, null, '')));
+    child.on('close', (code) => {
+      if (code === 0) resolve(Buffer.concat(out).toString('utf8').replace(/\n$/, ''));
+      else reject(new GitError(gitReason(err) || `git ${args[0]} exited with ${code}`, code, err));
+    });
+    child.stdin.on('error', () => { /* git may exit before reading stdin */ });
+    child.stdin.end(input ?? '');
+  });
+}
+
+/** gitOutput that resolves undefined instead of rejecting. */
+export async function gitTry(cwd: string, args: readonly string[], input?: string): Promise<string | undefined> {
+  try { return await gitOutput(cwd, args, input); } catch { return undefined; }
+}
+
+export interface GitStream {
+  readonly stdout: AsyncIterable<Buffer>;
+  /** Settles when git exits: resolves on exit code 0, rejects with a GitError otherwise. */
+  readonly done: Promise<void>;
+  kill(): void;
+}
+
+/** Spawns git with stdout as a stream (consume it, then await `done`). */
+export function gitStream(cwd: string, args: readonly string[], input?: string): GitStream {
+  const child = spawn('git', [...GIT_CONFIG, ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'], env: gitEnv() });
+  let err = '';
+  child.stderr.on('data', (b: Buffer) => { if (err.length < MAX_STDERR) err += b.toString('utf8'); });
+  const done = new Promise<void>((resolve, reject) => {
+    child.on('error', (e) => reject(new GitError(`cannot run git: ${e.message}`, null, '')));
+    child.on('close', (code, signal) => {
+      if (code === 0) resolve();
+      else reject(new GitError(gitReason(err) || `git ${args[0]} ${signal ? `killed by ${signal}` : `exited with ${code}`}`, code, err));
+    });
+  });
+  done.catch(() => { /* observed by the caller */ });
+  child.stdin.on('error', () => { /* git may exit before reading stdin */ });
+  child.stdin.end(input ?? '');
+  return { stdout: child.stdout, done, kill: () => { child.kill(); } };
+}
+
+/** A partial clone must not fetch missing blobs behind our back (git ≥ 2.44 honours this). */
+function gitEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, GIT_NO_LAZY_FETCH: '1', GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
+}

@@ -1,0 +1,80 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  base64Forms, jsonEscape, normalizeSecret, parseSecretsFile, percentEncode, secretForms, secretsFromEnv, unescapeAddMask, xmlEscape,
+} from '../../src/mask/index.js';
+
+test('normalizeSecret trims ASCII whitespace and needs 4 code points', () => {
+  assert.equal(normalizeSecret(' \tabcd\r\n'), 'abcd');
+  assert.equal(normalizeSecret('abc'), undefined);
+  assert.equal(normalizeSecret('🔑🔑🔑'), undefined, 'three code points (six UTF-16 units) is too short');
+  assert.equal(normalizeSecret('🔑🔑🔑🔑'), '🔑🔑🔑🔑');
+  assert.equal(normalizeSecret('\u00a0abc'), '\u00a0abc', 'non-ASCII space is not trimmed');
+});
+
+test('base64Forms: shifts 0..2, padded, unpadded, stable core, URL-safe', () => {
+  const forms = base64Forms(Buffer.from('hunter2-secret'));
+  const b = (k: number): string => Buffer.from('hunter2-secret').subarray(k).toString('base64');
+  for (const k of [0, 1, 2]) {
+    const m = 14 - k;
+    assert.ok(forms.includes(b(k)), `padded shift ${k}`);
+    assert.ok(forms.includes(b(k).replaceAll('=', '')), `unpadded shift ${k}`);
+    assert.ok(forms.includes(b(k).replaceAll('=', '').slice(0, Math.floor((4 * m) / 3))), `core shift ${k}`);
+  }
+  assert.ok(base64Forms(Buffer.from('??>>??>>')).some((f) => f.includes('_') || f.includes('-')), 'URL-safe alphabet');
+});
+
+test('URL, JSON and quoting forms', () => {
+  assert.equal(percentEncode('a b/é~', true, false), 'a%20b%2F%C3%A9~');
+  assert.equal(percentEncode('a b/é~', false, true), 'a+b%2f%c3%a9~');
+  assert.equal(jsonEscape('é"\n', false), 'é\\"\\n');
+  assert.equal(jsonEscape('é"\n🔑', true), '\\u00e9\\"\\n\\ud83d\\udd11');
+  assert.equal(xmlEscape(`<a href="x">'&'</a>`), '&lt;a href=&quot;x&quot;&gt;&apos;&amp;&apos;&lt;/a&gt;');
+  const f = secretForms(`it's "x"`);
+  assert.ok(f.literal.includes(`it''s "x"`));
+  assert.ok(f.literal.includes(`it's \\"x\\"`));
+  assert.ok(f.literal.includes(encodeURIComponent(`it's "x"`)));
+});
+
+test('multi-line value: LF and CRLF variants and each line', () => {
+  const f = secretForms('first-line\r\nsecond-line\nab');
+  for (const want of ['first-line\nsecond-line\nab', 'first-line\r\nsecond-line\r\nab', 'first-line', 'second-line']) {
+    assert.ok(f.literal.includes(want), `has ${JSON.stringify(want)}`);
+  }
+  assert.ok(!f.literal.includes('ab'), 'a line shorter than 4 code points is not a value');
+});
+
+test('forms shorter than 4 code points are dropped', () => {
+  const f = secretForms('abcd');
+  for (const x of [...f.literal, ...f.base64]) assert.ok([...x].length >= 4);
+});
+
+test('secretsFromEnv: names, default patterns, 8-character minimum, no booleans or numbers', () => {
+  const env = {
+    MY_TOKEN: 'synthetic-token-1',
+    TOKENIZERS_PARALLELISM: 'true',
+    DB_PASSWORD: 'short',
+    PORT_SECRET: '12345678',
+    aws_secret_access_key: 'synthetic-aws-secret',
+    PLAIN: 'named-value',
+    GH_api_key: 'synthetic-api-key',
+  };
+  assert.deepEqual(secretsFromEnv(env, { names: ['PLAIN'] }).sort(), ['named-value', 'synthetic-api-key', 'synthetic-aws-secret', 'synthetic-token-1']);
+  assert.deepEqual(secretsFromEnv(env, { patterns: ['PLAIN'] }), ['named-value']);
+  assert.deepEqual(secretsFromEnv(env, { names: ['DB_PASSWORD'], patterns: [] }), ['short'], '--secret-env takes any shape');
+});
+
+test('parseSecretsFile: JSON array, JSON object (toJSON(secrets)), dotenv', () => {
+  assert.deepEqual(parseSecretsFile('["a-secret", "b-secret"]'), ['a-secret', 'b-secret']);
+  assert.deepEqual(parseSecretsFile('{"github_token":"gh-synthetic","NPM":"npm-synthetic"}'), ['gh-synthetic', 'npm-synthetic']);
+  assert.deepEqual(
+    parseSecretsFile('# comment\nexport A=one-value\nB="two\\nlines"\nC=\'single q\'\nD=plain # trailing\n\nE="multi\nline"\n'),
+    ['one-value', 'two\nlines', 'single q', 'plain', 'multi\nline'],
+  );
+  assert.throws(() => parseSecretsFile('{not json'), (e: Error) => !e.message.includes('not json'));
+  assert.throws(() => parseSecretsFile('no equals sign here'));
+});
+
+test('unescapeAddMask: %25 %0D %0A as the runner does', () => {
+  assert.equal(unescapeAddMask('a%0D%0Ab%25c%250A'), 'a\r\nb%c%0A');
+});

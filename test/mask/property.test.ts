@@ -1,0 +1,130 @@
+/**
+ * Property tests (STYLE habit 8): random secrets and inputs from a seeded PRNG. For each seed:
+ * - every chunking gives the same output;
+ * - no registered form survives;
+ * - removing the masks restores every non-secret byte in order (checked against a naive reference masker
+ *   that finds every occurrence of every form with indexOf and merges overlapping or touching spans).
+ * Seeds live in test/fixtures/seeds/mask.json; LEAKWARD_FUZZ=N adds N fresh seeds (printed when they fail).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { normalizeSecret, SecretRegistry } from '../../src/mask/index.js';
+import { maskAll, prng } from './helpers.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const committed: number[] = JSON.parse(readFileSync(path.join(root, 'test/fixtures/seeds/mask.json'), 'utf8')).seeds;
+const fresh = Number(process.env.LEAKWARD_FUZZ ?? 0);
+const seeds = [...committed, ...Array.from({ length: 150 }, (_, i) => 1000 + i), ...Array.from({ length: fresh }, () => Math.floor(Math.random() * 2 ** 31))];
+
+// No '*' (so a form can never be made of our own `***`), no ':' or line breaks (no `::add-mask::` commands).
+const ALPHABET = [...'aabbAB01+/=%"\'<&é🔑 -_.~xyz'];
+
+const pick = <T>(rnd: () => number, xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+
+function randomString(rnd: () => number, min: number, max: number): string {
+  const n = min + Math.floor(rnd() * (max - min + 1));
+  let s = '';
+  for (let i = 0; i < n; i++) s += pick(rnd, ALPHABET);
+  return s;
+}
+
+function randomChunks(rnd: () => number, buf: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  let i = 0;
+  while (i < buf.length) {
+    const n = 1 + Math.floor(rnd() * (rnd() < 0.5 ? 4 : 40));
+    out.push(buf.subarray(i, i + n));
+    i += n;
+  }
+  return out;
+}
+
+/** The naive reference: every occurrence of every form, merged when overlapping or touching. */
+function reference(input: Buffer, forms: string[]): Buffer {
+  const spans: [number, number][] = [];
+  for (const f of forms) {
+    const needle = Buffer.from(f);
+    for (let i = input.indexOf(needle); i >= 0; i = input.indexOf(needle, i + 1)) spans.push([i, i + needle.length]);
+  }
+  spans.sort((a, b) => a[0] - b[0]);
+  const merged: [number, number][] = [];
+  for (const [s, e] of spans) {
+    const last = merged[merged.length - 1];
+    if (last && s <= last[1]) last[1] = Math.max(last[1], e);
+    else merged.push([s, e]);
+  }
+  const parts: Buffer[] = [];
+  let cur = 0;
+  for (const [s, e] of merged) {
+    parts.push(input.subarray(cur, s), Buffer.from('***'));
+    cur = e;
+  }
+  parts.push(input.subarray(cur));
+  return Buffer.concat(parts);
+}
+
+for (const seed of seeds) {
+  test(`property seed ${seed}`, async () => {
+    const rnd = prng(seed);
+    const secrets = Array.from({ length: 1 + Math.floor(rnd() * 4) }, () => randomString(rnd, 2, 12));
+    const registry = new SecretRegistry(secrets);
+    const { literal, base64 } = registry.forms();
+    const forms = [...literal, ...base64];
+    // Input: random text with forms (and fragments of forms) spliced in.
+    let text = '';
+    for (let k = 0; k < 12; k++) {
+      text += randomString(rnd, 0, 6);
+      if (forms.length > 0 && rnd() < 0.7) {
+        const f = pick(rnd, forms);
+        text += rnd() < 0.2 ? f.slice(0, Math.max(1, Math.floor(rnd() * f.length))) : f;
+      }
+    }
+    const input = Buffer.from(text);
+    const opts = { secrets, rules: false };
+    const want = reference(input, forms);
+    const once = await maskAll([input], opts);
+    assert.deepEqual(once, want, `seed ${seed}: one write equals the reference masker`);
+    for (let r = 0; r < 4; r++) {
+      assert.deepEqual(await maskAll(randomChunks(rnd, input), opts), want, `seed ${seed}: chunking #${r} gives the same output`);
+    }
+    const bytes: Buffer[] = [];
+    for (let i = 0; i < input.length; i++) bytes.push(input.subarray(i, i + 1));
+    assert.deepEqual(await maskAll(bytes, opts), want, `seed ${seed}: byte by byte gives the same output`);
+    for (const f of forms) assert.ok(!once.includes(Buffer.from(f)), `seed ${seed}: no registered form survives`);
+  });
+}
+
+// Multi-line values and wrapped Base64: chunk-invariance and no surviving form (line-broken forms included).
+for (const seed of seeds.slice(0, 60)) {
+  test(`property (line breaks) seed ${seed}`, async () => {
+    const rnd = prng(seed ^ 0x5eed);
+    const secrets = Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => randomString(rnd, 4, 40) + (rnd() < 0.3 ? `\n${randomString(rnd, 4, 10)}` : ''));
+    const registry = new SecretRegistry(secrets);
+    const { base64 } = registry.forms();
+    let text = '';
+    const wrapped: string[] = [];
+    for (let k = 0; k < 8; k++) {
+      text += randomString(rnd, 0, 8) + (rnd() < 0.3 ? (rnd() < 0.5 ? '\n' : '\r\n') : '');
+      if (base64.length > 0 && rnd() < 0.6) {
+        const f = pick(rnd, base64);
+        const at = 1 + Math.floor(rnd() * (f.length - 1));
+        const w = f.slice(0, at) + (rnd() < 0.5 ? '\n' : '\r\n') + f.slice(at);
+        wrapped.push(w);
+        text += w;
+      }
+      if (rnd() < 0.3) text += pick(rnd, secrets);
+    }
+    const input = Buffer.from(text);
+    const opts = { secrets, rules: false };
+    const once = await maskAll([input], opts);
+    for (let r = 0; r < 4; r++) {
+      assert.deepEqual(await maskAll(randomChunks(rnd, input), opts), once, `seed ${seed}: chunking #${r} gives the same output`);
+    }
+    for (const w of [...wrapped, ...secrets.flatMap((s) => normalizeSecret(s) ?? [])]) {
+      assert.ok(!once.includes(Buffer.from(w)), `seed ${seed}: no registered form survives`);
+    }
+  });
+}

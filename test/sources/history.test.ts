@@ -1,0 +1,151 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Fragment } from '../../src/core/types.js';
+import { historyFragments, inspectRepo, parsePrePush, resolveTips } from '../../src/sources/history.js';
+import { stagedFragments } from '../../src/sources/staged.js';
+import { GitError } from '../../src/sources/git.js';
+import { tempRepo, fakeAwsKey, redact } from './git-fixture.js';
+
+/** Where a needle sits among the fragments: commit sha, path, real line number (each occurrence). */
+function locate(frags: Fragment[], needle: string): { sha: string; path: string; line: number }[] {
+  const out: { sha: string; path: string; line: number }[] = [];
+  for (const f of frags) {
+    const lines = (f.content as Buffer).toString('utf8').split('\n');
+    lines.forEach((l, i) => { if (l.includes(needle)) out.push({ sha: f.commit?.sha ?? '', path: f.path, line: f.lineNumbers?.[i] ?? -1 }); });
+  }
+  return out;
+}
+
+async function collect(it: AsyncIterable<Fragment>): Promise<Fragment[]> {
+  const out: Fragment[] = [];
+  for await (const f of it) out.push(f);
+  return out;
+}
+
+test('history: side-branch secret, evil merge, cherry-pick, no repeat at the merge', async () => {
+  const r = tempRepo();
+  try {
+    const k1 = fakeAwsKey(1), k2 = fakeAwsKey(2);
+    r.write('a.txt', 'one\ntwo\nthree\n');
+    r.commit('base');
+    r.git('checkout', '-q', '-b', 'side');
+    r.write('config.env', `A=1\nB=2\naws_key=${k1}\n`);
+    const side = r.commit('side adds a key');
+    r.git('checkout', '-q', 'main');
+    r.write('a.txt', 'one\ntwo\nthree\nfour\n');
+    r.commit('main moves on');
+    r.git('merge', '-q', '--no-ff', '--no-commit', 'side');
+    r.write('a.txt', `one\ntwo\nthree\nfour\nevil=${k2}\n`);
+    r.git('add', 'a.txt');
+    r.git('commit', '-q', '--no-verify', '-m', 'merge side (evil)');
+    const merge = r.git('rev-parse', 'HEAD');
+    r.git('checkout', '-q', '-b', 'pick', 'main~1');
+    r.git('cherry-pick', side);
+    const pick = r.git('rev-parse', 'HEAD');
+
+    for (const merges of ['cc', 'remerge'] as const) {
+      const frags = await collect(historyFragments({ repo: r.dir, merges }));
+      assert.deepEqual(locate(frags, k1).sort((a, b) => a.sha.localeCompare(b.sha)),
+        [{ sha: side, path: 'config.env', line: 3 }, { sha: pick, path: 'config.env', line: 3 }].sort((a, b) => a.sha.localeCompare(b.sha)),
+        `key ${redact(k1)} at the side commit and the cherry-pick only (${merges})`);
+      assert.deepEqual(locate(frags, k2), [{ sha: merge, path: 'a.txt', line: 5 }], `evil line at the merge (${merges})`);
+      const m = frags.find((f) => f.commit?.sha === merge);
+      assert.equal(m?.commit?.message, 'merge side (evil)');
+      assert.equal(m?.commit?.email, 'author@example.com');
+    }
+    // A revision range and --branch.
+    const onlyPick = await collect(historyFragments({ repo: r.dir, revisions: ['main~1..pick'] }));
+    assert.deepEqual(locate(onlyPick, k1).map((x) => x.sha), [pick]);
+    const mainOnly = await collect(historyFragments({ repo: r.dir, branch: 'main', exclude: [side] }));
+    assert.deepEqual(locate(mainOnly, k1), []);
+    assert.equal(locate(mainOnly, k2).length, 1);
+  } finally {
+    r.cleanup();
+  }
+});
+
+test('history: unknown revision is a GitError after nothing was yielded', async () => {
+  const r = tempRepo();
+  try {
+    r.write('a', 'x\n');
+    r.commit('one');
+    await assert.rejects(collect(historyFragments({ repo: r.dir, revisions: ['no-such-branch'] })), (e: unknown) => e instanceof GitError && /no-such-branch|bad revision|unknown revision/.test((e as Error).message));
+  } finally {
+    r.cleanup();
+  }
+});
+
+test('inspectRepo: not a repo, empty repo, shallow clone', async () => {
+  const r = tempRepo();
+  try {
+    await assert.rejects(inspectRepo('/'), /not a git repository/);
+    assert.equal((await inspectRepo(r.dir)).empty, true);
+    r.write('a', '1\n'); r.commit('1');
+    r.write('a', '1\n2\n'); r.commit('2');
+    r.write('a', '1\n2\n3\n'); r.commit('3');
+    const info = await inspectRepo(r.dir);
+    assert.equal(info.empty, false);
+    assert.equal(info.shallow, false);
+    const c = tempRepo('lw-shallow-');
+    c.cleanup();
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('git', ['clone', '-q', '--depth', '1', `file://${r.dir}`, c.dir], { stdio: 'ignore' });
+    try {
+      assert.equal((await inspectRepo(c.dir)).shallow, true);
+      const frags = await collect(historyFragments({ repo: c.dir }));
+      assert.deepEqual(frags.map((f) => (f.content as Buffer).toString()), ['1\n2\n3'], 'the shallow boundary shows the whole file as added');
+    } finally {
+      c.cleanup();
+    }
+  } finally {
+    r.cleanup();
+  }
+});
+
+test('resolveTips and parsePrePush', async () => {
+  const r = tempRepo();
+  try {
+    r.write('a', '1\n');
+    const c1 = r.commit('1');
+    r.git('tag', '-a', 'v1', '-m', 'annotated');
+    r.git('checkout', '-q', '-b', 'b');
+    r.write('a', '2\n');
+    const c2 = r.commit('2');
+    assert.deepEqual(await resolveTips(r.dir, {}), [c1, c2].sort());
+    assert.deepEqual(await resolveTips(r.dir, { revisions: ['main..b'] }), [c2]);
+  } finally {
+    r.cleanup();
+  }
+  const z = '0'.repeat(40), a = 'a'.repeat(40), b = 'b'.repeat(40);
+  assert.deepEqual(parsePrePush(`refs/heads/x ${a} refs/heads/x ${b}\nrefs/heads/new ${b} refs/heads/new ${z}\n(delete) ${z} refs/heads/old ${a}\n`),
+    { include: [a, b], exclude: [b], newRef: true });
+  assert.deepEqual(parsePrePush(''), { include: [], exclude: [], newRef: false });
+});
+
+test('staged: the index, not the work tree; renames are not new content', async () => {
+  const r = tempRepo();
+  try {
+    const k = fakeAwsKey(3);
+    r.write('keep.txt', 'base\n');
+    r.write('move me.txt', `x\ny=${fakeAwsKey(4)}\n`);
+    r.commit('base');
+    r.write('new.txt', `line1\nkey=${k}\n`);
+    r.git('add', 'new.txt');
+    r.write('new.txt', 'line1\nfixed in the work tree only\n');
+    r.git('mv', 'move me.txt', 'moved é.txt');
+    const frags = await collect(stagedFragments({ repo: r.dir }));
+    assert.deepEqual(locate(frags, k), [{ sha: '', path: 'new.txt', line: 2 }], 'the staged key is seen');
+    assert.deepEqual(locate(frags, fakeAwsKey(4)), [], 'a pure rename adds no lines');
+    // Before the first commit too.
+    const e = tempRepo();
+    try {
+      e.write('first.txt', `k=${k}\n`);
+      e.git('add', '.');
+      assert.equal(locate(await collect(stagedFragments({ repo: e.dir })), k).length, 1);
+    } finally {
+      e.cleanup();
+    }
+  } finally {
+    r.cleanup();
+  }
+});
