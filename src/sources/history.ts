@@ -40,13 +40,24 @@ export interface HistoryOptions {
 
 export const ZERO_SHA = /^0+$/;
 
+/**
+ * Which commits one `git log` process diffs: `all` (one process), or the split leakward uses by default,
+ * `commits` (non-merges, `-U0`) and `merges` (merges only) run side by side.
+ * Merges get `-U1` with `--cc`: git's combined diff with `-U0` coalesces nearby changes without printing the
+ * unchanged lines between them, so its new-file line numbers drift (seen on the bench repository: 3 of 44
+ * merge lines misplaced with -U0, none with -U1). `--diff-merges=remerge` prints an ordinary diff: -U0 is fine.
+ */
+export type LogPart = 'all' | 'commits' | 'merges';
+
 /** `git log` arguments for options (exported for the bench, which times the same command alone). */
-export function historyLogArgs(opts: Omit<HistoryOptions, 'repo'>): { args: string[]; stdin: string } {
+export function historyLogArgs(opts: Omit<HistoryOptions, 'repo'>, part: LogPart = 'all'): { args: string[]; stdin: string } {
   const merges = opts.merges ?? 'cc';
-  const args = ['log', '-p', '-U0', '-M', `--format=${LOG_FORMAT}`, ...DIFF_HARDENING, '--full-history'];
-  if (merges === 'remerge') args.push('--diff-merges=remerge');
-  else if (merges === 'cc') args.push('--cc');
-  else args.push('--no-merges');
+  const context = merges === 'cc' && part !== 'commits' ? '-U1' : '-U0';
+  const args = ['log', '-p', context, '-M', `--format=${LOG_FORMAT}`, ...DIFF_HARDENING, '--full-history'];
+  if (merges === 'none' || part === 'commits') args.push('--no-merges');
+  else if (merges === 'remerge') args.push('--diff-merges=remerge');
+  else args.push('--cc');
+  if (part === 'merges') args.push('--merges');
   if (opts.since) args.push(`--since=${opts.since}`);
   if (opts.maxCommits !== undefined) args.push(`--max-count=${opts.maxCommits}`);
   const revs: string[] = [];
@@ -74,6 +85,16 @@ export function historyLogArgs(opts: Omit<HistoryOptions, 'repo'>): { args: stri
   if (stdinRevs.length > 0) args.push('--stdin');
   args.push('--', ...paths);
   return { args, stdin: stdinRevs.length > 0 ? `${stdinRevs.join('\n')}\n` : '' };
+}
+
+/**
+ * The git processes a history scan runs: commits and merges apart (in parallel) unless a commit count limit
+ * (`--max-commits`, or raw `--log-opts`, which may hold one) needs a single walk.
+ */
+export function historyParts(opts: Omit<HistoryOptions, 'repo'>): LogPart[] {
+  if ((opts.merges ?? 'cc') === 'none') return ['commits'];
+  if (opts.maxCommits !== undefined || (opts.logOpts !== undefined && opts.logOpts.trim() !== '')) return ['all'];
+  return ['commits', 'merges'];
 }
 
 export interface RepoInfo {
@@ -112,23 +133,43 @@ export function historySource(opts: HistoryOptions): Source {
 }
 
 export async function* historyFragments(opts: HistoryOptions, signal?: AbortSignal): AsyncGenerator<Fragment> {
-  const { args, stdin } = historyLogArgs(opts);
-  const git = gitStream(opts.repo, args, stdin);
-  const abort = (): void => git.kill();
+  const parts = historyParts(opts).map((part) => historyLogArgs(opts, part));
+  const streams = parts.map(({ args, stdin }) => gitStream(opts.repo, args, stdin));
+  const abort = (): void => { for (const g of streams) g.kill(); };
   signal?.addEventListener('abort', abort, { once: true });
   let finished = false;
   try {
-    yield* parseUnifiedDiff(git.stdout, {
+    const iters = streams.map((git) => parseUnifiedDiff(git.stdout, {
       ...(opts.maxFragmentBytes ? { maxFragmentBytes: opts.maxFragmentBytes } : {}),
       ...(opts.onCommit ? { onCommit: (c) => opts.onCommit!(c.sha) } : {}),
       ...(opts.onBytes ? { onBytes: opts.onBytes } : {}),
-    });
+    }));
+    yield* iters.length === 1 ? iters[0]! : interleave(iters);
     finished = true;
   } finally {
     signal?.removeEventListener('abort', abort);
-    if (!finished) git.kill();
+    if (!finished) abort();
   }
-  await git.done; // throws GitError when git failed (after everything readable was yielded)
+  // Throws a GitError when a git failed (after everything readable was yielded).
+  for (const g of streams) await g.done;
+}
+
+/** Yields from several async generators as their items arrive; at most one pending `next()` per source. */
+async function* interleave<T>(sources: AsyncGenerator<T>[]): AsyncGenerator<T> {
+  const pending = new Map<number, Promise<{ i: number; r: IteratorResult<T> }>>();
+  const pull = (i: number): void => { pending.set(i, sources[i]!.next().then((r) => ({ i, r }))); };
+  sources.forEach((_, i) => pull(i));
+  try {
+    while (pending.size > 0) {
+      const { i, r } = await Promise.race(pending.values());
+      if (r.done) { pending.delete(i); continue; }
+      pull(i);
+      yield r.value;
+    }
+  } finally {
+    // Stopped early (or failed): close every source so its git is killed.
+    await Promise.allSettled(sources.map((s) => s.return(undefined)));
+  }
 }
 
 /** Tips of what a revision selection covers (for `--state`): the positive shas `git rev-parse` resolves. */

@@ -149,3 +149,32 @@ test('staged: the index, not the work tree; renames are not new content', async 
     r.cleanup();
   }
 });
+
+test('history: evil merge lines keep their real line numbers (git -U0 combined-diff drift)', async () => {
+  const r = tempRepo();
+  try {
+    const k = fakeAwsKey(5);
+    const base = Array.from({ length: 12 }, (_, i) => `line ${i + 1}`);
+    r.write('f.txt', base.join('\n') + '\n');
+    r.commit('base');
+    r.git('checkout', '-q', '-b', 'side');
+    r.write('other.txt', 'side work\n');
+    r.commit('side');
+    r.git('checkout', '-q', 'main');
+    r.write('main.txt', 'main work\n');
+    r.commit('main');
+    r.git('merge', '-q', '--no-ff', '--no-commit', 'side');
+    // Delete line 3, keep line 4, replace lines 5-6: one unchanged line between two changes.
+    const evil = [...base.slice(0, 2), base[3]!, `key = ${k}`, 'new b', ...base.slice(6)];
+    r.write('f.txt', evil.join('\n') + '\n');
+    r.git('add', 'f.txt');
+    r.git('commit', '-q', '--no-verify', '-m', 'evil');
+    const merge = r.git('rev-parse', 'HEAD');
+    for (const merges of ['cc', 'remerge'] as const) {
+      const frags = await collect(historyFragments({ repo: r.dir, merges }));
+      assert.deepEqual(locate(frags, k), [{ sha: merge, path: 'f.txt', line: 4 }], `line of ${redact(k)} (${merges})`);
+    }
+  } finally {
+    r.cleanup();
+  }
+});
