@@ -779,6 +779,6 @@ export function generateCorpus(outDir: string, seed = 20261124): Manifest {
     else negatives.push({ file, line: 1, kind: 'file:debug-keystore' });
   }
   const manifest: Manifest = { seed, positives, negatives, files: files.sort(), bytes };
-  writeFileSync(path.join(outDir, '..', 'manifest.json'), JSON.stringify(manifest, null, 1));
+  writeFileSync(path.join(path.dirname(outDir), `${path.basename(outDir)}-manifest.json`), JSON.stringify(manifest, null, 1));
   return manifest;
 }

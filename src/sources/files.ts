@@ -160,6 +160,7 @@ async function* gitList(st: WalkState, dir: string): AsyncGenerator<Fragment, bo
   let any = false;
   let pending: Buffer = EMPTY;
   let last = '';
+  let drained = false;
   try {
     for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
       st.signal?.throwIfAborted();
@@ -179,8 +180,10 @@ async function* gitList(st: WalkState, dir: string): AsyncGenerator<Fragment, bo
       pending = from < buf.length ? Buffer.from(buf.subarray(from)) : EMPTY;
       buf = EMPTY;
     }
+    drained = true;
   } finally {
-    if (child.exitCode === null) child.kill();
+    // Left early (the consumer stopped, an abort, an error): git need not list the rest.
+    if (!drained && child.exitCode === null && child.signalCode === null) child.kill();
   }
   const code = await closed;
   if (!any && (spawnError || code !== 0)) return false; // not a work tree, or no git: walk instead

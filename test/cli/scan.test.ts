@@ -81,7 +81,7 @@ test('--show-secrets is the only way to print a secret whole', () => {
 test('sarif report validates against the SARIF 2.1.0 schema, paths relative to the scan root', () => {
   const r = leakward(['scan', leaky, '--format', 'sarif']);
   assert.equal(r.code, 1);
-  const sarif = JSON.parse(r.stdout);
+  const sarif = JSON.parse(r.stdout) as { runs: { results: any[] }[] };
   const schema = JSON.parse(readFileSync(path.join(packageRoot, 'test/fixtures/report/sarif-schema-2.1.0.json'), 'utf8'));
   const ajv = new Ajv({ strict: false, validateFormats: false });
   const valid = ajv.validate(schema, sarif);
