@@ -9,7 +9,7 @@
  *   merges     the floor and leakward with `--diff-merges=remerge` and with `--cc`
  *   staged     `node bin/leakward.js staged` latency p50 over 15 runs for a commit of 10 changed files (≤ 150 ms)
  * `--repo PATH` measures an existing repository instead of the generated one (no staged figure then).
- * `--commits N` sets the generated repository's size (default 4000).
+ * `--commits N` sets the generated repository's size (default 10000).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -208,7 +208,7 @@ const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - 
 export async function run(argv: string[]): Promise<void> {
   const repoArg = argv.indexOf('--repo');
   const commitsArg = argv.indexOf('--commits');
-  const commits = commitsArg >= 0 ? Number(argv[commitsArg + 1]) : 4000;
+  const commits = commitsArg >= 0 ? Number(argv[commitsArg + 1]) : 10000;
   let repo: string;
   let planted = -1;
   if (repoArg >= 0) {

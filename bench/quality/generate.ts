@@ -94,7 +94,6 @@ const LOWER = 'abcdefghijklmnopqrstuvwxyz';
 const DIGITS = '0123456789';
 const ALNUM = UPPER + LOWER + DIGITS;
 const HEX = '0123456789abcdef';
-const B64 = ALNUM + '+/';
 /** Password characters that are safe inside quotes, URLs' userinfo (after percent-encoding) and shell words. */
 const PW_SYMBOLS = '!#%^*-_+=~';
 
@@ -506,7 +505,8 @@ export function generateCorpus(outDir: string, seed = 20261124): Manifest {
   }
 
   // ---- generic secrets in many syntaxes ------------------------------------------------------------------
-  const apiNames = ['API_KEY', 'SECRET_KEY', 'CLIENT_SECRET', 'AUTH_TOKEN', 'ACCESS_TOKEN', 'WEBHOOK_SECRET', 'ENCRYPTION_KEY', 'SIGNING_KEY', 'PARTNER_API_TOKEN', 'SERVICE_ACCOUNT_KEY', 'SESSION_SECRET', 'PRIVATE_KEY'];
+  const apiNames = ['API_KEY', 'SECRET_KEY', 'CLIENT_SECRET', 'AUTH_TOKEN', 'ACCESS_TOKEN', 'WEBHOOK_SECRET', 'ENCRYPTION_KEY', 'SIGNING_KEY', 'PARTNER_API_TOKEN', 'SERVICE_ACCOUNT_KEY', 'SESSION_SECRET', 'PRIVATE_KEY',
+    'APIKEY', 'JWT_SECRET', 'NEXTAUTH_SECRET', 'COOKIE_SECRET', 'REFRESH_TOKEN', 'BEARER_TOKEN', 'MASTER_KEY', 'HMAC_KEY', 'CONSUMER_SECRET', 'APP_SECRET', 'SECRET_TOKEN', 'LICENSE_KEY', 'ADMIN_TOKEN', 'SECRET'];
   const camel = (s: string): string => s.toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
   const tokenValue = (): string => r.pick([() => S.alnum(r.range(24, 48)), () => S.hex(r.pick([32, 40, 64])), () => S.b64(r.range(24, 40)).replace(/=+$/, '')])();
   const syntaxes: [string, (name: string, v: string) => string][] = [
@@ -526,8 +526,25 @@ export function generateCorpus(outDir: string, seed = 20261124): Manifest {
     ['node-app/config/production.json', (nm, v) => `  "${camel(nm)}": "${v}",`],
     ['infra/scripts/deploy.sh', (nm, v) => `export ${nm}="${v}"`],
     ['python-service/setup.cfg', (nm, v) => `${nm.toLowerCase()} = ${v}`],
+    ['java-app/gradle.properties', (nm, v) => `${camel(nm)}=${v}`],
+    ['php-site/wp-config.php', (nm, v) => `define( '${nm}', '${v}' );`],
+    ['node-app/Dockerfile', (nm, v) => `ARG ${nm}=${v}`],
+    ['go-service/Makefile', (nm, v) => `${nm} ?= ${v}`],
+    ['.github/workflows/nightly.yml', (nm, v) => `      ${nm}: ${v}`],
+    ['rust-cli/src/main.rs', (nm, v) => `    let ${nm.toLowerCase()} = "${v}";`],
+    ['android-app/app/src/main/java/com/acme/Api.kt', (nm, v) => `    val ${camel(nm)}: String = "${v}"`],
+    ['ios-app/Sources/Config.swift', (nm, v) => `    static let ${camel(nm)} = "${v}"`],
+    ['infra/terraform/prod.tfvars', (nm, v) => `${nm.toLowerCase()} = "${v}"`],
+    ['python-service/app/tasks.py', (nm, v) => `    headers = {"${nm.replace(/_/g, '-')}": "${v}"}`],
+    ['ruby-app/config/settings.rb', (nm, v) => `  :${nm.toLowerCase()} => "${v}",`],
+    ['node-app/config/default.yaml', (nm, v) => `  ${camel(nm)}: '${v}'`],
+    ['python-service/app/db.py', (nm, v) => `os.environ.setdefault("${nm}", "${v}")`],
+    ['dotnet-api/Startup.cs', (nm, v) => `            { "${nm}", "${v}" },`],
+    ['go-service/cmd/server/main.go', (nm, v) => `		${camel(nm)[0]!.toUpperCase() + camel(nm).slice(1)}: "${v}",`],
+    ['infra/scripts/smoke.sh', (nm, v) => `curl -fsS -H "X-${nm.split('_').map((w) => w[0] + w.slice(1).toLowerCase()).join('-')}: ${v}" https://api.acme.io/health`],
+    ['java-app/src/main/resources/application.yml', (nm, v) => `    ${nm.toLowerCase().replace(/_/g, '-')}: ${v}`],
   ];
-  const pwNames = ['DB_PASSWORD', 'SMTP_PASSWORD', 'ADMIN_PASSWORD', 'REDIS_PASSWORD', 'LDAP_BIND_PASSWORD', 'KEYSTORE_PASSWORD', 'RABBITMQ_PASS', 'MAIL_PASS'];
+  const pwNames = ['DB_PASSWORD', 'SMTP_PASSWORD', 'ADMIN_PASSWORD', 'REDIS_PASSWORD', 'LDAP_BIND_PASSWORD', 'KEYSTORE_PASSWORD', 'RABBITMQ_PASS', 'MAIL_PASS', 'PASSWORD', 'DB_PASS', 'ENCRYPTION_PASSPHRASE', 'SFTP_PASSWD', 'ROOT_PASSWORD'];
   for (const [file, fmt] of syntaxes) {
     const b = fb(file);
     if (file.endsWith('.js') || file.endsWith('.ts')) b.add(fillerJs(r, 2));
@@ -622,7 +639,7 @@ export function generateCorpus(outDir: string, seed = 20261124): Manifest {
   {
     const b = fb('ruby-app/config/secrets.yml');
     b.add('development:');
-    b.neg('  secret_key_base: 3b7cd727ee24e8444053437c36cc66c4', 'placeholder:dev-secret', 0);
+    b.neg('  secret_key_base: <%= ENV.fetch("DEV_SECRET_KEY_BASE") %>', 'placeholder:erb', 0);
     b.add('production:');
     b.neg('  secret_key_base: <%= ENV["SECRET_KEY_BASE"] %>', 'placeholder:erb');
     b.plant(`  stripe_webhook_secret: ${S.alnum(32)}`, 'generic:api-key');
@@ -649,6 +666,45 @@ export function generateCorpus(outDir: string, seed = 20261124): Manifest {
     fb('go-service/config/jwks-public.json').neg(`{"keys":[{"kty":"EC","crv":"P-256","x":"${r.bytes(32).toString('base64url')}","y":"${r.bytes(32).toString('base64url')}","use":"sig"}]}`, 'public-key:jwk');
   }
 
+  {
+    const b = fb('infra/db/migrations/0003_roles.sql');
+    b.add('-- roles for the reporting service', 'BEGIN;');
+    b.plant(`CREATE USER reporting WITH PASSWORD '${S.plainPassword()}';`, 'generic:password');
+    b.plant(`CREATE USER 'etl'@'%' IDENTIFIED BY '${S.plainPassword()}';`, 'generic:password');
+    b.neg("CREATE USER app WITH PASSWORD 'changeme';", 'placeholder:password');
+    b.add('GRANT SELECT ON ALL TABLES IN SCHEMA public TO reporting;', 'COMMIT;');
+  }
+  {
+    const b = fb('infra/terraform/terraform.tfstate');
+    b.add('{', '  "version": 4,', '  "terraform_version": "1.7.5",', '  "outputs": {', '    "db_password": {');
+    b.plant(`      "value": "${S.password()}",`, 'generic:tfstate');
+    b.add('      "type": "string",', '      "sensitive": true', '    }', '  },', '  "resources": [', '    {', '      "type": "aws_db_instance",', '      "instances": [', '        {', '          "attributes": {');
+    b.plant(`            "password": "${S.password()}",`, 'generic:password');
+    b.add(`            "arn": "arn:aws:rds:eu-west-1:${r.str(DIGITS, 12)}:db:orders",`, `            "resource_id": "db-${S.alnum(26).toUpperCase()}"`, '          }', '        }', '      ]', '    }', '  ]', '}');
+  }
+  {
+    const b = fb('node-app/.npmrc');
+    b.add('registry=https://registry.npmjs.org/');
+    b.plant(`//npm.acme.io/:_authToken=${S.hex(8)}-${S.hex(4)}-${S.hex(4)}-${S.hex(4)}-${S.hex(12)}`, 'generic:npmrc');
+    b.neg('//registry.npmjs.org/:_authToken=${NPM_TOKEN}', 'placeholder:template');
+  }
+  {
+    const b = fb('python-service/.pypirc');
+    b.add('[distutils]', 'index-servers = internal', '', '[internal]', 'repository = https://pypi.acme.io/simple', 'username = ci');
+    b.plant(`password = ${S.password()}`, 'generic:password');
+  }
+  {
+    // checksum-invalid / truncated provider tokens: not secrets
+    const b = fb('docs/token-formats.md');
+    b.add('# Token formats we accept', '');
+    for (const smp of samples.filter((x) => x.rule.validate === 'github-crc32' || x.rule.validate === 'npm-crc32').slice(0, 4)) {
+      const bad = mutateSecret(r, smp.secret);
+      if (smp.rule.validate && getValidator(smp.rule.validate)?.(bad)) continue;
+      b.neg(`- example (invalid checksum): \`${bad}\``, 'invalid-checksum');
+    }
+    b.add(fillerText(r, 30));
+  }
+
   // ---- encoded secrets ------------------------------------------------------------------------------------
   {
     const b = fb('infra/k8s/secret.yaml');
@@ -662,6 +718,9 @@ export function generateCorpus(outDir: string, seed = 20261124): Manifest {
     }
     b.plant(`  tls.key: ${b64(S.pem('RSA ') + '\n')}`, 'private-key:pem', 0, 'base64');
     b.plant(`  token: ${b64(S.jwt())}`, 'jwt', 0, 'base64');
+    b.plant(`  SMTP_URL: ${b64(`smtp://alerts:${S.plainPassword()}@smtp.acme.io:587`)}`, 'uri:credentials', 0, 'base64');
+    b.plant(`  config.json: ${b64(JSON.stringify({ auths: {}, partner: { apiKey: S.alnum(32) } }))}`, 'generic:api-key', 0, 'base64');
+    b.plant(`  id_ed25519: ${b64(S.openssh() + '\n')}`, 'private-key:openssh', 0, 'base64');
     for (const s of r.pick([samples.slice(0, 40), samples.slice(40, 80), samples.slice(80)]).slice(0, 6)) {
       const v = providerVariant(r, s);
       b.plant(`  ${s.rule.id.toUpperCase().replace(/-/g, '_')}: ${b64(v.text)}`, `provider:${s.rule.id}`, 0, 'base64');
@@ -688,6 +747,13 @@ export function generateCorpus(outDir: string, seed = 20261124): Manifest {
     const b = fb('node-app/src/redirect.js');
     const pw = S.plainPassword();
     b.plant(`const legacyDsn = decodeURIComponent("${encodeURIComponent(`mysql://report:${pw}@mysql.internal:3306/report`)}");`, 'uri:mysql', 0, 'percent');
+    b.plant(`const callback = "https://app.acme.io/cb?state=${encodeURIComponent(JSON.stringify({ access_token: S.jwt() }))}";`, 'jwt', 0, 'percent');
+    b.plant(`const hexKey = "${Buffer.from(`-----BEGIN EC PRIVATE KEY-----\n${S.pemBody(120)}\n-----END EC PRIVATE KEY-----\n`).toString('hex')}";`, 'private-key:pem', 0, 'hex');
+    for (const smp of samples.slice(0, 200).filter((_, i) => i % 25 === 0)) {
+      const v = providerVariant(r, smp);
+      b.plant(`export const blob${r.range(100, 999)} = "${Buffer.from(v.text).toString('base64')}";`, `provider:${smp.rule.id}`, 0, 'base64');
+      b.plant(`export const hex${r.range(100, 999)} = "${Buffer.from(v.text).toString('hex')}";`, `provider:${smp.rule.id}`, 0, 'hex');
+    }
   }
 
   // ---- patches -----------------------------------------------------------------------------------------------
@@ -745,9 +811,9 @@ export function generateCorpus(outDir: string, seed = 20261124): Manifest {
     }
     b.neg(`//# sourceMappingURL=data:application/json;base64,${S.b64(900)}`, 'data-uri');
   }
-  for (const [file, fill] of [['python-service/app/services.py', () => fillerPy(r, 120)], ['go-service/internal/orders/service.go', () => fillerGo(r, 120)],
-    ['java-app/src/main/java/com/acme/OrderService.java', () => fillerJava(r, 150)], ['node-app/src/services/orders.js', () => fillerJs(r, 120)],
-    ['docs/architecture.md', () => fillerText(r, 400)]] as const) {
+  for (const [file, fill] of [['python-service/app/services.py', () => fillerPy(r, 900)], ['go-service/internal/orders/service.go', () => fillerGo(r, 800)],
+    ['java-app/src/main/java/com/acme/OrderService.java', () => fillerJava(r, 1200)], ['node-app/src/services/orders.js', () => fillerJs(r, 900)],
+    ['docs/architecture.md', () => fillerText(r, 3000)], ['node-app/src/services/billing.ts', () => fillerJs(r, 900)], ['ruby-app/app/models/order.rb', () => fillerPy(r, 600)]] as const) {
     const b = fb(file);
     b.add(fill());
     b.neg(`# request ${S.hex(8)}-${S.hex(4)}-4${S.hex(3)}-b${S.hex(3)}-${S.hex(12)} took 12ms`, 'uuid');

@@ -64,9 +64,10 @@ const HEX_VALUE = new Int8Array(256).fill(-1);
  */
 export function findSegments(buf: Buffer, from: number, to: number, out: Segment[]): void {
   const len = buf.length;
-  // base64 and hex runs
+  // base64 and hex runs. A JS byte loop (measured ~5 ns/byte): RE2 finding `[A-Za-z0-9+/_-]{16,}` was slower
+  // (~93 MB/s on source text: ~36k exec calls per 8 MiB).
   let i = from;
-  // a run that started before `from` is not ours: skip to its end
+  // a run that started before `from` belongs to an earlier window: skip to its end
   if (i > 0 && (CLASS[buf[i - 1]!]! & B64) !== 0) {
     while (i < to && (CLASS[buf[i]!]! & B64) !== 0) i++;
   }
@@ -87,11 +88,12 @@ export function findSegments(buf: Buffer, from: number, to: number, out: Segment
       j++;
     }
     const runEnd = j;
+    i = runEnd + 1; // buf[runEnd] is not an alphabet byte
+    const n = runEnd - start;
+    if (n < MIN_BASE64) continue;
     let padEnd = runEnd;
     while (padEnd < len && padEnd - runEnd < 2 && buf[padEnd] === 0x3d) padEnd++;
-    i = runEnd;
-    const n = runEnd - start;
-    if (n < MIN_BASE64 || padEnd - start >= MAX_SEGMENT) continue;
+    if (padEnd - start >= MAX_SEGMENT) continue;
     if (allHex !== 0 && n >= MIN_HEX && n % 2 === 0) {
       const d = decodeHex(buf, start, runEnd);
       if (d) {

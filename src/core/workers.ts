@@ -233,9 +233,11 @@ async function* run(
         pool.dispatch(fragment);
         continue;
       }
-      // In-process: a small job so far, workers still starting, or a streamed fragment.
+      // In-process: a small job so far, workers still starting, or a streamed fragment. The scanner is built
+      // before the clock starts: its compile time says nothing about the size of the job.
+      const scanner = localScanner();
       const t0 = performance.now();
-      yield* scanOne(localScanner(), fragment, maxFileSize, onSkip);
+      yield* scanOne(scanner, fragment, maxFileSize, onSkip);
       spentMs += performance.now() - t0;
       count++;
       if (pool && !pool.started && (spentMs >= afterMs || count >= afterFragments)) pool.start();

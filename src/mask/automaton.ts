@@ -32,6 +32,9 @@ export class ByteAutomaton {
   /** Triggers ending at a state (through failure links), keyed by state number. */
   readonly triggers: ReadonlyMap<number, TriggerHits>;
   readonly stateCount: number;
+  /** Failure link of each state, and the states in BFS order (shallowest first). */
+  readonly fail: Int32Array;
+  readonly order: Int32Array;
   /** Longest mask needle in bytes (0 when there is none). */
   readonly maxNeedle: number;
 
@@ -125,9 +128,47 @@ export class ByteAutomaton {
       delta[i] = maskLen[t]! > 0 || trig.has(t) ? ~(t * C) : t * C;
     }
     this.delta = delta;
+    this.fail = fail;
+    this.order = Int32Array.from(order);
     this.maskLen = maskLen;
     this.depth = depth;
     this.triggers = trig;
+  }
+
+  /** The state (number) reached from the root over `bytes` (for needles: their own trie path). */
+  walk(bytes: Uint8Array): number {
+    let row = 0;
+    for (const b of bytes) {
+      const x = this.delta[row + this.classes[b]!]!;
+      row = x < 0 ? ~x : x;
+    }
+    return row / this.classCount;
+  }
+
+  /**
+   * For each of this automaton's states, the row in `sub` of the longest suffix of the state's string that is
+   * a prefix of one of `subNeedles` (which must all be needles of both automata; 0: none).
+   */
+  suffixMap(sub: ByteAutomaton, subNeedles: Iterable<Uint8Array>): Int32Array {
+    const direct = new Int32Array(this.stateCount).fill(-1);
+    for (const n of subNeedles) {
+      let a = 0;
+      let b = 0;
+      for (const byte of n) {
+        const x = this.delta[a + this.classes[byte]!]!;
+        a = x < 0 ? ~x : x;
+        const y = sub.delta[b + sub.classes[byte]!]!;
+        b = y < 0 ? ~y : y;
+        direct[a / this.classCount] = b;
+      }
+    }
+    const map = new Int32Array(this.stateCount);
+    for (let k = 1; k < this.order.length; k++) {
+      const st = this.order[k]!;
+      const d = direct[st]!;
+      map[st] = d >= 0 ? d : map[this.fail[st]!]!;
+    }
+    return map;
   }
 
   /** All mask matches in `buf` as [start, end) pairs (one per end position: the longest). For tests and tools. */

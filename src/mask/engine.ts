@@ -7,12 +7,14 @@
  * 1. Command pre-stage (optional): at each line start, bytes that may still become `::add-mask::` are held
  *    (≤ 12 bytes); a command line is held until its LF (≤ 64 KiB), handed to `onCommand`, and removed.
  *    Everything else passes to step 2 as contiguous runs of the chunk.
- * 2. Scan each run with two automata in one loop: the literal automaton over every byte, the Base64
- *    automaton over every byte except line breaks (a single LF or CRLF between two characters is skipped;
- *    anything else resets it). Matches become spans [start, end) in stream offsets, merged on arrival when
- *    they overlap or touch. Base64 spans that crossed a break are also noted as "keep" ranges: their breaks
- *    are written through and each line's part becomes `***`.
- *    A third automaton (ASCII case folded) finds rule triggers, which open candidate windows.
+ * 2. Scan each run with one automaton over every byte: every form (literal and Base64) and every rule
+ *    trigger (in all ASCII cases of its first four letters). Only at a line break, when the text before it
+ *    ends with the start of a Base64 form, a second automaton takes over the Base64 forms with line breaks
+ *    skipped (a single LF or CRLF between two characters; anything else resets it) until its partial match
+ *    no longer straddles a break; offsets of its characters go through a ring so spans map back to the
+ *    stream. Matches become spans [start, end) in stream offsets, merged on arrival when they overlap or
+ *    touch. Base64 spans that crossed a break are also noted as "keep" ranges: their breaks are written
+ *    through and each line's part becomes `***`. Triggers open rule candidate windows.
  * 3. Decide windows that can be decided (rule says so, cap reached, or end of stream); add their spans.
  * 4. Limit = the earliest offset where a match could still start: the literal automaton's partial match,
  *    the Base64 automaton's partial match (mapped back to stream offsets through a ring of offsets),
@@ -70,6 +72,21 @@ const LF_BUF = Buffer.from('\n');
 const CR_BUF = Buffer.from('\r');
 const EMPTY = Buffer.alloc(0);
 
+/** A trigger in every ASCII case of its first four letters (the rule checks the rest, in any case). */
+function caseVariants(t: string): string[] {
+  let out = [''];
+  let letters = 0;
+  for (const ch of t) {
+    const lo = ch.toLowerCase();
+    const up = ch.toUpperCase();
+    const isLetter = lo !== up && lo.length === 1 && up.length === 1 && ch.charCodeAt(0) < 0x80;
+    if (isLetter && letters === 4) break;
+    if (isLetter) letters++;
+    out = isLetter ? out.flatMap((p) => [p + lo, p + up]) : out.map((p) => p + ch);
+  }
+  return out;
+}
+
 interface Window {
   readonly rule: number;
   readonly start: number;
@@ -80,21 +97,24 @@ export class MaskEngine {
   private readonly registry: SecretRegistry;
   private readonly rules: readonly MaskRule[];
   private readonly onCommand: ((value: Buffer) => void) | undefined;
-  private readonly trg: ByteAutomaton; // rule triggers, ASCII case folded
+  private readonly triggers: TriggerNeedle[];
+  private readonly triggerKey: string;
   private readonly lookbehindMax: number;
   private readonly lookbehindAccepts: ((byte: number) => boolean) | undefined;
 
   // Compiled needles (rebuilt when the registry's version changes).
   private version = -1;
-  private lit!: ByteAutomaton;
+  private all!: ByteAutomaton;
   private b64!: ByteAutomaton;
+  private base64Of!: Int32Array;
   private offs = new Float64Array(2);
   private ringMask = 1;
 
   // Scan state.
-  private ts = 0; // trigger automaton row
-  private ls = 0; // literal automaton row
-  private bs = 0; // Base64 automaton row
+  private as = 0; // row of the automaton over every byte
+  private bOn = false; // is the break-skipping Base64 automaton running?
+  private bs = 0; // its row
+  private sinceBreak = 0; // Base64 characters since the last line break (while it runs)
   private brk = 0; // 0: last byte was a character; 1: after a CR; 2: after a whole line break
   private f = 0; // Base64 characters (non-break bytes) scanned
   private pos = 0; // stream offset of the next byte to scan
@@ -121,11 +141,11 @@ export class MaskEngine {
     this.registry = registry;
     this.rules = options.rules ?? [];
     this.onCommand = options.onCommand;
-    const triggers: TriggerNeedle[] = [];
+    this.triggers = [];
     this.rules.forEach((r, rule) => {
-      for (const t of r.triggers) triggers.push({ bytes: Buffer.from(t, 'utf8'), rule });
+      for (const t of r.triggers) for (const v of caseVariants(t)) this.triggers.push({ bytes: Buffer.from(v, 'utf8'), rule });
     });
-    this.trg = new ByteAutomaton([], triggers, true);
+    this.triggerKey = this.rules.map((r) => `${r.id}\u0001${r.triggers.join('\u0001')}`).join('\u0002');
     // One look-behind for the whole engine: the widest; rules with a look-behind share the byte test
     // (today only the plugged-in scanner rule has one).
     let max = 0;
@@ -277,84 +297,95 @@ export class MaskEngine {
   /** Recompiles when the registry changed and rescans the unemitted tail with the new needles. */
   private refresh(): void {
     if (this.registry.version === this.version) return;
-    const c = this.registry.compile();
+    const c = this.registry.compile(this.triggers, this.triggerKey);
     this.version = c.version;
-    this.lit = c.literal;
+    this.all = c.all;
     this.b64 = c.base64;
+    this.base64Of = c.base64Of;
     let ring = 2;
     while (ring <= this.b64.maxNeedle + 1) ring *= 2;
     if (ring > this.offs.length) this.offs = new Float64Array(ring);
     this.ringMask = this.offs.length - 1;
-    this.ts = 0;
-    this.ls = 0;
+    this.as = 0;
+    this.bOn = false;
     this.bs = 0;
     this.brk = 0;
     if (this.pos > this.cursor) this.scan(this.cursor - this.dataStart, this.pos - this.dataStart);
   }
 
-  /** The hot loop: one literal and one trigger transition per byte, one Base64 transition per non-break byte. */
+  /** The hot loop: one table load per byte; line breaks and the Base64 automaton take the slow path. */
   private scan(from: number, to: number): void {
     const data = this.data;
     const base = this.dataStart;
-    const LT = this.lit.delta;
-    const LC = this.lit.classes;
-    const BT = this.b64.delta;
-    const BC = this.b64.classes;
-    const offs = this.offs;
-    const M = this.ringMask;
-    const TT = this.trg.delta;
-    const TC = this.trg.classes;
-    let ts = this.ts;
-    let ls = this.ls;
-    let bs = this.bs;
-    let brk = this.brk;
-    let f = this.f;
+    const T = this.all.delta;
+    const C = this.all.classes;
+    let as = this.as;
+    let bOn = this.bOn;
     for (let i = from; i < to; i++) {
       const c = data[i]!;
-      const x = LT[ls + LC[c]!]!;
+      const prev = as;
+      const x = T[as + C[c]!]!;
       if (x < 0) {
-        ls = ~x;
-        this.onLiteral(ls, base + i + 1);
-      } else ls = x;
-      const z = TT[ts + TC[c]!]!;
-      if (z < 0) {
-        ts = ~z;
-        this.onTrigger(ts, base + i + 1);
-      } else ts = z;
-      if (c === 10) {
-        if (brk === 2) bs = 0;
-        else brk = 2;
-      } else if (c === 13) {
-        if (brk !== 0) bs = 0;
-        brk = 1;
-      } else {
-        if (brk === 1) bs = 0;
-        brk = 0;
-        offs[f & M] = base + i;
-        const y = BT[bs + BC[c]!]!;
-        if (y < 0) {
-          bs = ~y;
-          this.onBase64(bs, f, base + i + 1);
-        } else bs = y;
-        f++;
-      }
+        as = ~x;
+        this.onMatch(as, base + i + 1);
+      } else as = x;
+      if (bOn || c === 10 || c === 13) bOn = this.stepBase64(c, base + i, prev);
     }
-    this.ts = ts;
-    this.ls = ls;
-    this.bs = bs;
-    this.brk = brk;
-    this.f = f;
+    this.as = as;
   }
 
-  private onLiteral(row: number, end: number): void {
-    const st = row / this.lit.classCount;
-    const len = this.lit.maskLen[st]!;
+  private onMatch(row: number, end: number): void {
+    const st = row / this.all.classCount;
+    const len = this.all.maskLen[st]!;
     if (len > 0) this.addSpan(end - len, end);
+    const hits = this.all.triggers.get(st);
+    if (hits) for (const [rule, tlen] of hits) this.openWindow(rule, end - tlen);
   }
 
-  private onTrigger(row: number, end: number): void {
-    const hits = this.trg.triggers.get(row / this.trg.classCount);
-    if (hits) for (const [rule, tlen] of hits) this.openWindow(rule, end - tlen);
+  /**
+   * The break-skipping Base64 automaton, for byte `c` at stream offset `at`. `prevRow`: the main automaton's
+   * row before `c`. It starts at a line break whose preceding text ends with the start of a Base64 form
+   * (that partial is contiguous, so its offsets are known) and stops once its partial match lies after the
+   * last break, where the main automaton sees it whole. Returns whether it still runs.
+   */
+  private stepBase64(c: number, at: number, prevRow: number): boolean {
+    const B = this.b64;
+    const M = this.ringMask;
+    if (!this.bOn) {
+      const row = this.base64Of[prevRow / this.all.classCount]!;
+      if (row === 0) return false;
+      const d = B.depth[row / B.classCount]!;
+      for (let j = 0; j < d; j++) this.offs[(this.f + j) & M] = at - d + j;
+      this.f += d;
+      this.bs = row;
+      this.brk = 0;
+      this.bOn = true;
+    }
+    if (c === 10) {
+      if (this.brk === 2) this.bs = 0;
+      else this.brk = 2;
+      this.sinceBreak = 0;
+    } else if (c === 13) {
+      if (this.brk !== 0) this.bs = 0;
+      this.brk = 1;
+      this.sinceBreak = 0;
+    } else {
+      if (this.brk === 1) this.bs = 0;
+      this.brk = 0;
+      this.offs[this.f & M] = at;
+      const y = B.delta[this.bs + B.classes[c]!]!;
+      if (y < 0) {
+        this.bs = ~y;
+        this.onBase64(this.bs, this.f, at + 1);
+      } else this.bs = y;
+      this.f++;
+      this.sinceBreak++;
+    }
+    if (this.bs === 0 || (this.brk === 0 && B.depth[this.bs / B.classCount]! <= this.sinceBreak)) {
+      this.bOn = false;
+      this.bs = 0;
+    }
+    return this.bOn;
   }
 
   private onBase64(row: number, f: number, end: number): void {
@@ -388,8 +419,8 @@ export class MaskEngine {
     if (this.windows.length > 0) this.decideWindows(final);
     let limit = this.pos;
     if (!final) {
-      limit -= Math.max(this.lit.depth[this.ls / this.lit.classCount]!, this.trg.depth[this.ts / this.trg.classCount]!);
-      const bd = this.b64.depth[this.bs / this.b64.classCount]!;
+      limit -= this.all.depth[this.as / this.all.classCount]!;
+      const bd = this.bOn ? this.b64.depth[this.bs / this.b64.classCount]! : 0;
       if (bd > 0) limit = Math.min(limit, this.offs[(this.f - bd) & this.ringMask]!);
       for (const w of this.windows) if (w.start < limit) limit = w.start;
       if (this.lookbehindAccepts) {

@@ -3,15 +3,18 @@
  * of one command): registering through either stream, or an `::add-mask::` line in either, masks in both.
  * It turns values into forms (policy.ts) and compiles them into automata (automaton.ts), once per version.
  */
-import { ByteAutomaton } from './automaton.js';
+import { ByteAutomaton, type TriggerNeedle } from './automaton.js';
 import { normalizeSecret, secretForms } from './policy.js';
 
 export interface CompiledNeedles {
   readonly version: number;
-  /** Literal forms, matched byte-exactly. */
-  readonly literal: ByteAutomaton;
-  /** Base64 forms, matched with line breaks skipped between characters. */
+  readonly triggerKey: string;
+  /** Every form (literal and Base64) plus the rule triggers, matched byte-exactly over every byte. */
+  readonly all: ByteAutomaton;
+  /** Base64 forms only, run with line breaks skipped, and only while a partial match straddles a break. */
   readonly base64: ByteAutomaton;
+  /** For each state of `all`: the row in `base64` of its longest suffix that is a Base64-form prefix. */
+  readonly base64Of: Int32Array;
 }
 
 export class SecretRegistry {
@@ -56,15 +59,14 @@ export class SecretRegistry {
     return { literal: [...this.literal], base64: [...this.base64] };
   }
 
-  /** Automata for the current version; built once per version and shared by every engine using this registry. */
-  compile(): CompiledNeedles {
-    if (this.cache?.version === this.version) return this.cache;
+  /** Automata for the current version and trigger set; built once and shared by engines with the same rules. */
+  compile(triggers: readonly TriggerNeedle[], triggerKey: string): CompiledNeedles {
+    if (this.cache?.version === this.version && this.cache.triggerKey === triggerKey) return this.cache;
     const enc = (s: string): Buffer => Buffer.from(s, 'utf8');
-    this.cache = {
-      version: this.version,
-      literal: new ByteAutomaton([...this.literal].map(enc)),
-      base64: new ByteAutomaton([...this.base64].map(enc)),
-    };
+    const b64 = [...this.base64].map(enc);
+    const all = new ByteAutomaton([...[...this.literal].map(enc), ...b64], triggers);
+    const base64 = new ByteAutomaton(b64);
+    this.cache = { version: this.version, triggerKey, all, base64, base64Of: all.suffixMap(base64, b64) };
     return this.cache;
   }
 }

@@ -72,7 +72,56 @@ export function gitStream(cwd: string, args: readonly string[], input?: string):
   done.catch(() => { /* observed by the caller */ });
   child.stdin.on('error', () => { /* git may exit before reading stdin */ });
   child.stdin.end(input ?? '');
-  return { stdout: child.stdout, done, kill: () => { child.kill(); } };
+  return { stdout: drain(child.stdout, STDOUT_BUFFER), done, kill: () => { child.kill(); } };
+}
+
+/**
+ * How far git may run ahead of us. A Readable consumed with `for await` buffers only its highWaterMark (16 KiB
+ * in Node 20) beyond the 64 KiB pipe, so git stalled every time the scanner was busy; reading in flowing mode
+ * into a queue of up to 4 MiB lets git keep writing (bounded memory all the same).
+ */
+const STDOUT_BUFFER = 4 * 1024 * 1024;
+
+/** Reads a stream in flowing mode into a bounded queue; pauses it when the queue is full. */
+export async function* drain(stream: NodeJS.ReadableStream & { destroy?(): void }, maxBytes: number): AsyncGenerator<Buffer> {
+  const queue: Buffer[] = [];
+  let queued = 0;
+  let ended = false;
+  let failure: Error | undefined;
+  let wake: (() => void) | undefined;
+  const signal = (): void => { const w = wake; wake = undefined; w?.(); };
+  const onData = (b: Buffer): void => {
+    queue.push(b);
+    queued += b.length;
+    if (queued >= maxBytes) stream.pause();
+    signal();
+  };
+  const onEnd = (): void => { ended = true; signal(); };
+  const onError = (e: Error): void => { failure = e; ended = true; signal(); };
+  stream.on('data', onData);
+  stream.on('end', onEnd);
+  stream.on('close', onEnd);
+  stream.on('error', onError);
+  try {
+    for (;;) {
+      if (queue.length > 0) {
+        const b = queue.shift()!;
+        queued -= b.length;
+        if (queued < maxBytes / 2 && stream.isPaused()) stream.resume();
+        yield b;
+        continue;
+      }
+      if (failure) throw failure;
+      if (ended) return;
+      await new Promise<void>((resolve) => { wake = resolve; });
+    }
+  } finally {
+    stream.off('data', onData);
+    stream.off('end', onEnd);
+    stream.off('close', onEnd);
+    stream.off('error', onError);
+    if (!ended) stream.destroy?.();
+  }
 }
 
 /** A partial clone must not fetch missing blobs behind our back (git ≥ 2.44 honours this). */

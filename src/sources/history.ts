@@ -109,13 +109,15 @@ export interface RepoInfo {
 export async function inspectRepo(dir: string): Promise<RepoInfo> {
   let out: string;
   try {
-    out = await gitOutput(dir, ['rev-parse', '--is-bare-repository', '--is-shallow-repository', '--absolute-git-dir', '--show-toplevel']);
+    out = await gitOutput(dir, ['rev-parse', '--is-bare-repository', '--is-shallow-repository', '--absolute-git-dir']);
   } catch (err) {
     const e = err as GitError;
     if (/not a git repository/i.test(e.stderr)) throw new GitError(`not a git repository: ${dir}`, e.code, e.stderr);
     throw err;
   }
-  const [bare, shallow, gitDir, top] = out.split('\n');
+  const [bare, shallow, gitDir] = out.split('\n');
+  // --show-toplevel fails in a bare repository (and in a .git directory): ask only when there is a work tree.
+  const top = bare === 'true' ? undefined : await gitTry(dir, ['rev-parse', '--show-toplevel']);
   const refs = await gitTry(dir, ['for-each-ref', '--count=1', '--format=%(objectname)']);
   const head = await gitTry(dir, ['rev-parse', '--verify', '-q', 'HEAD']);
   const partial = await gitTry(dir, ['config', '--get', 'extensions.partialClone']);

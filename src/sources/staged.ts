@@ -2,10 +2,17 @@
  * What is staged for commit, as fragments: `git diff --cached -U0` (the index against HEAD, or against the
  * empty tree before the first commit) streamed through the diff parser. The working tree is never read:
  * a secret fixed in the work tree but still staged is still blocked.
+ *
+ * Committing a merge (MERGE_HEAD present, e.g. after resolving conflicts): the index is compared with every parent
+ * (`git diff --cc <index tree> HEAD <merge heads>`), so only what the merge itself adds is scanned, not every line
+ * arriving from the merged branch (those were checked when they were committed there). This writes the index's
+ * tree object (`git write-tree`), the same one the commit is about to write.
  */
 import type { Fragment, Source } from '../core/types.js';
 import { parseUnifiedDiff } from './diff.js';
-import { DIFF_HARDENING, gitStream } from './git.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { DIFF_HARDENING, gitStream, gitTry } from './git.js';
 
 export interface StagedOptions {
   /** Any directory inside the work tree. */
@@ -22,7 +29,7 @@ export function stagedSource(opts: StagedOptions): Source {
 
 /** Throws a GitError (after yielding what it read) when git fails. */
 export async function* stagedFragments(opts: StagedOptions): AsyncGenerator<Fragment> {
-  const git = gitStream(opts.repo, STAGED_DIFF_ARGS);
+  const git = gitStream(opts.repo, (await mergeDiffArgs(opts.repo)) ?? STAGED_DIFF_ARGS);
   let finished = false;
   try {
     yield* parseUnifiedDiff(git.stdout, opts.maxFragmentBytes ? { maxFragmentBytes: opts.maxFragmentBytes } : {});
@@ -31,4 +38,21 @@ export async function* stagedFragments(opts: StagedOptions): AsyncGenerator<Frag
     if (!finished) git.kill();
   }
   await git.done;
+}
+
+/** For a merge being committed: the combined diff of the index against every parent; undefined otherwise. */
+async function mergeDiffArgs(repo: string): Promise<string[] | undefined> {
+  const file = await gitTry(repo, ['rev-parse', '--git-path', 'MERGE_HEAD']);
+  if (!file) return undefined;
+  let heads: string[];
+  try {
+    heads = fs.readFileSync(path.resolve(repo, file), 'utf8').split('\n').map((l) => l.trim()).filter((l) => /^[0-9a-f]{40,64}$/.test(l));
+  } catch {
+    return undefined; // no merge in progress
+  }
+  if (heads.length === 0) return undefined;
+  const tree = await gitTry(repo, ['write-tree']); // fails while conflicts are unresolved: then the plain diff
+  if (!tree) return undefined;
+  // -U1: git's combined diff misplaces line numbers with -U0 (see sources/history.ts).
+  return ['diff', '--cc', '-U1', '-M', ...DIFF_HARDENING, tree, 'HEAD', ...heads, '--'];
 }

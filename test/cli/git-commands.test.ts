@@ -116,6 +116,10 @@ test('pre-push blocks a pushed commit with a key; a new branch is scanned agains
     assert.ok((res.stderr + res.stdout).includes(bad.slice(0, 7)), 'names the offending commit');
     assert.ok(!(res.stderr + res.stdout).includes(fresh), 'the key is never printed whole');
     assert.notEqual(remote.git('rev-parse', 'feature'), r.git('rev-parse', 'HEAD'));
+    // The bare remote can be swept too (server side).
+    const sweep = await cli(['history', '--repo', remote.dir, '--format', 'json'], remote.dir);
+    assert.equal(sweep.code, 1, sweep.err);
+    assert.equal((JSON.parse(sweep.out) as Json[]).length, 1, 'the key pushed with --no-verify is on the remote');
     // Deleting a branch scans nothing.
     r.git('push', '-q', '--no-verify', 'origin', 'HEAD:refs/heads/tmp');
     assert.equal(gitHooked(r, 'push', 'origin', ':tmp').status, 0);
@@ -213,6 +217,21 @@ test('history: bad input is a clear message and exit 2, never a stack trace', as
   } finally {
     r.cleanup();
     fs.rmSync(notRepo, { recursive: true, force: true });
+  }
+});
+
+test('staged: outside a repository is exit 2; nothing staged is exit 0', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lw-norepo-'));
+  const r = tempRepo();
+  try {
+    const a = await cli(['staged'], dir);
+    assert.equal(a.code, 2);
+    assert.match(a.err, /not inside a git work tree/);
+    const b = await cli(['staged'], r.dir);
+    assert.equal(b.code, 0, b.err);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+    r.cleanup();
   }
 });
 

@@ -214,3 +214,21 @@ test('getValidator knows only registered names, and every validate = … in the 
   const used = new Set(builtinConfig().rules.flatMap((r) => (r.validate ? [r.validate] : [])));
   for (const name of used) assert.ok(Object.prototype.hasOwnProperty.call(validators, name), `validator ${name} used by the pack is registered`);
 });
+
+test('jwt (patterns-generic) wants a signed JWS with a JSON header naming alg, and no Supabase anon key', () => {
+  const check = v('jwt');
+  const part = (o: object): string => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const sig = randomBytes(32).toString('base64url');
+  assert.equal(check(`${part({ alg: 'HS256', typ: 'JWT' })}.${part({ sub: 'svc', iat: 1 })}.${sig}`), true, 'signed JWT passes');
+  assert.equal(check(`${part({ alg: 'none' })}.${part({ sub: 'svc' })}.${sig}`), false, 'alg none fails');
+  assert.equal(check(`${part({ alg: 'HS256' })}.${part({ role: 'anon' })}.${sig}`), false, 'Supabase anon key fails');
+  assert.equal(check(`${part({ typ: 'JWT' })}.${part({ sub: 'svc' })}.${sig}`), false, 'header without alg fails');
+});
+
+test('http-basic-credentials (patterns-generic) wants base64 user:password that is not a placeholder pair', () => {
+  const check = v('http-basic-credentials');
+  assert.equal(check(Buffer.from('deploy:' + randomText(ALNUM, 16)).toString('base64')), true, 'real-looking pair passes');
+  assert.equal(check(Buffer.from('admin:admin').toString('base64')), false, 'user equal to password fails');
+  assert.equal(check(Buffer.from('user:password').toString('base64')), false, 'documentation pair fails');
+  assert.equal(check(Buffer.from('nocolon').toString('base64')), false, 'no colon fails');
+});

@@ -236,3 +236,24 @@ test('a fragment naming a FIFO or a folder is reported, never read (no hang)', {
     assert.deepEqual(found.map((f) => `${f.file}:${f.ruleId}`), ['dir.p12:test-p12'], `path rules still run (threads ${threads})`);
   }
 });
+
+test('back-pressure: a slow consumer holds the source back (bounded fragments in flight)', { timeout: 60_000 }, async () => {
+  let pulled = 0;
+  async function* source(): AsyncGenerator<Fragment> {
+    for (let i = 0; i < 10_000; i++) {
+      pulled++;
+      yield { path: `b/${i}`, content: Buffer.from(`k=${fakeKey(i)}\n`) };
+    }
+  }
+  let consumed = 0;
+  let worst = 0;
+  for await (const _ of scanFragments(source(), testConfig, { threads: 2, workersAfter: { fragments: 0 } })) {
+    consumed++;
+    worst = Math.max(worst, pulled - consumed);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    if (consumed === 100) break;
+  }
+  // Each fragment holds one finding: what was pulled and not consumed is in flight or queued, at most
+  // threads × 8 fragments (plus the one being dispatched).
+  assert.ok(worst <= 2 * 8 + 1, `at most 17 fragments ahead of the consumer (was ${worst})`);
+});

@@ -62,7 +62,7 @@ const cases: Case[] = [
   { name: 'derived values get the same treatment', derived: ['Basic dXNlcjpwYXNz'], input: `Authorization: Basic dXNlcjpwYXNz`, want: 'Authorization: ***' },
   { name: 'JWT signed with a registered secret is masked whole', secrets: ['jwt-signing-key-123'], input: `Bearer ${jwt('jwt-signing-key-123')}\n`, want: 'Bearer ***\n' },
   { name: 'JWT HS512 signed with a registered secret', secrets: ['jwt-signing-key-123'], input: `t=${jwt('jwt-signing-key-123', 'HS512', 'sha512')} ok`, want: 't=*** ok' },
-  { name: 'JWT signed with another secret is left alone', secrets: ['jwt-signing-key-123'], input: `Bearer ${jwt('another-key-456')}\n`, want: `Bearer ${jwt('another-key-456')}\n` },
+  { name: 'JWT signed with another secret is left alone (rules off: the pack masks any JWT)', rules: false, secrets: ['jwt-signing-key-123'], input: `Bearer ${jwt('another-key-456')}\n`, want: `Bearer ${jwt('another-key-456')}\n` },
   { name: '::add-mask:: registers and is removed', input: 'hello\n::add-mask::abcdefgh\nsee abcdefgh\n', want: 'hello\nsee ***\n' },
   { name: '::add-mask:: with CRLF', input: '::add-mask::abcdefgh\r\nabcdefgh\r\n', want: '***\r\n' },
   { name: '::add-mask:: unescapes %25 %0D %0A', input: '::add-mask::ab%0Acd%25ef\nab\ncd%ef cd%ef\n', want: '*** ***\n' },

@@ -178,3 +178,27 @@ test('history: evil merge lines keep their real line numbers (git -U0 combined-d
     r.cleanup();
   }
 });
+
+test('staged: committing a merge scans only what the merge adds, not the merged branch', async () => {
+  const r = tempRepo();
+  try {
+    const old = fakeAwsKey(6), evil = fakeAwsKey(7);
+    r.write('f.txt', '1\n2\n3\n');
+    r.commit('base');
+    r.git('checkout', '-q', '-b', 'side');
+    r.write('f.txt', `1\n2\n3\nside=${old}\n`);
+    r.write('s.txt', `also=${old}\n`);
+    r.commit('side');
+    r.git('checkout', '-q', 'main');
+    r.write('f.txt', '0\n1\n2\n3\n');
+    r.commit('main');
+    r.git('merge', '-q', '--no-commit', 'side');
+    r.write('f.txt', `0\n1\n2\n3\nside=${old}\nevil=${evil}\n`);
+    r.git('add', 'f.txt');
+    const frags = await collect(stagedFragments({ repo: r.dir }));
+    assert.deepEqual(locate(frags, old), [], `the branch's ${redact(old)} is not reported again`);
+    assert.deepEqual(locate(frags, evil), [{ sha: '', path: 'f.txt', line: 6 }]);
+  } finally {
+    r.cleanup();
+  }
+});
