@@ -34,7 +34,8 @@ export async function run(argv: string[]): Promise<void> {
   const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
   console.log(`scan benchmark: ${fmtMB(corpus.bytes)} MB in ${corpus.files} files (${path.relative(repoRoot, corpus.dir)}), ` +
     `${corpus.planted} planted secrets`);
-  console.log(`Node ${process.version}, ${cpu} × ${os.availableParallelism()} (threads: ${threads})`);
+  console.log(`Node ${process.version}, ${cpu} × ${os.availableParallelism()} (threads: ${threads}), ` +
+    `load average ${os.loadavg()[0]!.toFixed(1)} at start`);
 
   // Warm the page cache and the JIT: one untimed read pass.
   await floor(corpus.dir, threads);
@@ -56,6 +57,8 @@ export async function run(argv: string[]): Promise<void> {
         const target = depth === undefined ? `  target ≥ ${TARGET_MBPS} MB/s ${s >= TARGET_MBPS ? 'ok' : 'MISSED'}` : '';
         row(`leakward (${config.rules.length} rules, ${label})`,
           `${fmt(s)} MB/s  ratio ${(s / floorMBps).toFixed(3)}  ${r.findings} findings${target}`);
+        // CPU-normalised figure: steadier than wall-clock MB/s when other work shares the machine.
+        row('', `(${fmt(mbps(corpus.bytes, r.cpuMs))} MB per CPU-second, ${(r.cpuMs / 1000).toFixed(1)} s CPU in ${(r.ms / 1000).toFixed(1)} s)`);
         if (r.skipped > 0) row('', `(${r.skipped} files skipped)`);
       } catch (err) {
         row(`leakward (${label})`, `n/a (${errText(err)})`);
@@ -97,14 +100,17 @@ async function floor(dir: string, threads: number): Promise<{ bytes: number; ms:
   return { bytes, ms: performance.now() - t0 };
 }
 
-async function scanCorpus(dir: string, config: Config, threads: number, maxDecodeDepth: number | undefined): Promise<{ ms: number; findings: number; skipped: number }> {
+async function scanCorpus(dir: string, config: Config, threads: number, maxDecodeDepth: number | undefined): Promise<{ ms: number; cpuMs: number; findings: number; skipped: number }> {
   let findings = 0;
   let skipped = 0;
+  const cpu0 = process.cpuUsage(); // all threads of the process: main + workers
   const t0 = performance.now();
   const source = filesSource({ root: dir, useGit: false });
   const opts = { threads, onSkip: () => { skipped++; }, ...(maxDecodeDepth === undefined ? {} : { maxDecodeDepth }) };
   for await (const _ of scanFragments(source.fragments(), config, opts)) findings++;
-  return { ms: performance.now() - t0, findings, skipped };
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  return { ms, cpuMs: (cpu.user + cpu.system) / 1000, findings, skipped };
 }
 
 type Startup = { ok: true; median: number } | { ok: false; why: string };

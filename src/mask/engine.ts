@@ -125,6 +125,7 @@ export class MaskEngine {
   private spans: number[] = []; // merged, sorted [s0, e0, s1, e1, ...]
   private keeps: number[] = []; // Base64 spans that crossed a line break, merged, sorted
   private windows: Window[] = [];
+  private readonly lastWindowStart: Float64Array;
   private maskOpen = false; // the last thing emitted was (part of) a span ending at `cursor`
   private needStars = false;
   private out: Buffer[] = [];
@@ -141,6 +142,7 @@ export class MaskEngine {
     this.registry = registry;
     this.rules = options.rules ?? [];
     this.onCommand = options.onCommand;
+    this.lastWindowStart = new Float64Array(this.rules.length).fill(-1);
     this.triggers = [];
     this.rules.forEach((r, rule) => {
       for (const t of r.triggers) for (const v of caseVariants(t)) this.triggers.push({ bytes: Buffer.from(v, 'utf8'), rule });
@@ -408,8 +410,10 @@ export class MaskEngine {
       const floor = Math.max(this.cursor, trigger - lb.max);
       while (start > floor && lb.accepts(this.data[start - 1 - this.dataStart]!)) start--;
     }
-    // Rescans re-find triggers, and several triggers inside one token give the same window: one is enough.
-    for (const w of this.windows) if (w.rule === rule && w.start === start) return;
+    // Several triggers inside one token give the same window: one is enough. (A rescan after a registration
+    // may open a window twice; deciding it twice yields the same spans.)
+    if (this.lastWindowStart[rule] === start) return;
+    this.lastWindowStart[rule] = start;
     this.windows.push({ rule, start, trigger });
   }
 

@@ -152,6 +152,12 @@ export const isTokenByte = (c: number): boolean =>
 
 /** Cap of a token candidate (bytes from the token's start). */
 export const TOKEN_CAP = 2 * KIB;
+/**
+ * Shortest token worth handing to the engine: no high-confidence secret in the pack is shorter (the shortest
+ * positive example's secret has 17 bytes; rules.test.ts checks every example), and most keyword hits in logs
+ * are words like `path` or `compat`. Saves a regex pass per such word.
+ */
+export const MIN_TOKEN = 16;
 /** How far a keyword may sit inside its token (keywords such as OpenAI's `t3blbkfj` are not prefixes). */
 export const TOKEN_LOOKBEHIND = 256;
 
@@ -174,6 +180,7 @@ export function scannerRule(matcher: HighConfidenceMatcher, keywords: readonly s
       return -1;
     },
     match(w) {
+      if (w.length < MIN_TOKEN) return [];
       return matcher.matchSpans(w).map((m) => [m.start, m.end] as const);
     },
   };

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hookPlace, hookScript, installHook, uninstallHook } from '../../src/cli/commands/hook-install.js';
+import { hookBlock, hookPlace, hookScript, installHook, uninstallHook } from '../../src/cli/commands/hook-install.js';
 import { tempRepo } from '../sources/git-fixture.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -130,4 +130,12 @@ test('husky declared in package.json only', () => {
   } finally {
     r.cleanup();
   }
+});
+
+test("leakward's own repository runs its own pre-commit hook through husky", () => {
+  const text = fs.readFileSync(path.join(repoRoot, '.husky', 'pre-commit'), 'utf8');
+  assert.equal(text, hookBlock('pre-commit', 'node bin/leakward.js'));
+  assert.match(text, /^node bin\/leakward\.js staged/m);
+  const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  assert.match(pkg.scripts['prepare'] ?? '', /husky/, 'npm ci runs husky (and tsc, so bin/leakward.js has its dist)');
 });
