@@ -9,7 +9,7 @@
  *   merges     the floor and leakward with `--diff-merges=remerge` and with `--cc`
  *   staged     `node bin/leakward.js staged` latency p50 over 15 runs for a commit of 10 changed files (≤ 150 ms)
  * `--repo PATH` measures an existing repository instead of the generated one (no staged figure then).
- * `--commits N` sets the generated repository's size (default 10000).
+ * `--commits N` sets the generated repository's size (default 10000); `--jobs N` also times `history --jobs N`.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -231,6 +231,14 @@ export async function run(argv: string[]): Promise<void> {
     console.log(`${merges.padEnd(7)} floor (git log -p alone): ${fl.toFixed(0)} ms, ${(f.bytes / 1048576).toFixed(1)} MB` +
       ` | leakward history: ${l.ms.toFixed(0)} ms, ratio ${(l.ms / fl).toFixed(2)} (target ≤ 1.2), RSS peak ${l.rssMB.toFixed(0)} MB (target ≤ 256)` +
       `, ${l.findings} findings, exit ${l.code}`);
+  }
+
+  const jobsArg = argv.indexOf('--jobs');
+  if (jobsArg >= 0) {
+    const jobs = argv[jobsArg + 1] ?? '2';
+    const f = await floor(repo, 'cc');
+    const l = await leakward(['history', '--repo', repo, '--format', 'json', '--jobs', jobs, '--no-progress'], root);
+    console.log(`cc --jobs ${jobs}: floor (one git log per part) ${f.ms.toFixed(0)} ms | leakward history ${l.ms.toFixed(0)} ms, ratio ${(l.ms / f.ms).toFixed(2)}, RSS peak ${l.rssMB.toFixed(0)} MB, ${l.findings} findings`);
   }
 
   if (repoArg < 0) {

@@ -24,7 +24,7 @@ import { createMaskStream } from '../src/index.js';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const workDir = path.join(repoRoot, 'bench', '.work');
 const bin = path.join(repoRoot, 'bin', 'leakward.js');
-const GENERATOR_VERSION = 1;
+const GENERATOR_VERSION = 2;
 const TARGET_MBPS = 300;
 
 function prng(seed: number): () => number {
@@ -52,7 +52,7 @@ function ensureCorpus(sizeMB: number): Corpus {
   const rnd = prng(20261124);
   const alnum = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
   const str = (n: number, abc = alnum): string => Array.from({ length: n }, () => abc[Math.floor(rnd() * abc.length)]).join('');
-  const secrets = Array.from({ length: 100 }, (_, i) => `bench-${i}-${str(20 + Math.floor(rnd() * 20))}`);
+  const secrets = Array.from({ length: 100 }, () => str(20 + Math.floor(rnd() * 20))); // random: no shared prefix
   fs.writeFileSync(secretsFile, JSON.stringify(secrets));
   const want = sizeMB * 1024 * 1024;
   if (fs.existsSync(log) && fs.statSync(log).size >= want) return { log, secretsFile, bytes: fs.statSync(log).size, secrets };
@@ -123,18 +123,21 @@ function timed(cmd: string, args: string[], file: string): Promise<{ seconds: nu
 async function latency(secretsFile: string, rounds: number): Promise<number[]> {
   const p = spawn(process.execPath, [bin, 'mask', '--secrets-file', secretsFile], { stdio: ['pipe', 'pipe', 'inherit'] });
   const times: number[] = [];
+  const WARMUP = 20; // the first rounds include start-up and JIT; not recorded
+  let round = 0;
   let pending: { want: number; got: number; start: bigint; resolve: () => void } | undefined;
   p.stdout.on('data', (d: Buffer) => {
     if (!pending) return;
     pending.got += d.length;
     if (pending.got >= pending.want) {
-      times.push(Number(process.hrtime.bigint() - pending.start) / 1e6);
+      if (round >= WARMUP) times.push(Number(process.hrtime.bigint() - pending.start) / 1e6);
       const r = pending.resolve;
       pending = undefined;
       r();
     }
   });
-  for (let i = 0; i < rounds; i++) {
+  for (let i = 0; i < rounds + WARMUP; i++) {
+    round = i;
     const chunk = Buffer.from(`2026-11-24T15:00:00Z [INFO] step ${i}: compiling src/module_${i}.ts ok\n`);
     await new Promise<void>((resolve) => {
       pending = { want: chunk.length, got: 0, start: process.hrtime.bigint(), resolve };

@@ -11,7 +11,8 @@
  * 2. FP/MB on real code nobody planted secrets in: every text file under the repo's node_modules (each finding there
  *    counts as a false positive; paths are given relative to node_modules so no path allowlist hides anything).
  *
- * Usage: node dist/bench/quality.bench.js [--seed N] [--verbose] [--no-node-modules] [--node-modules DIR]
+ * Usage: node dist/bench/quality.bench.js [--seed N] [--verbose] [--no-node-modules] [--node-modules DIR] [--real DIR]…
+ * (`--real DIR`, repeatable: more trees of real code to count false positives in, e.g. /usr/lib/python3)
  * Output never contains a secret: misses and false positives are listed as file:line, kind and rule id.
  */
 import { readdirSync, statSync } from 'node:fs';
@@ -41,14 +42,23 @@ function* walk(root: string, dir = root): Generator<string> {
 async function scanTree(root: string): Promise<Scan> {
   const config = builtinConfig();
   const fragments: Fragment[] = [];
+  const sizes = new Map<string, number>();
   let bytes = 0;
   for (const file of walk(root)) {
-    bytes += statSync(file).size;
-    fragments.push({ path: path.relative(root, file).split(path.sep).join('/'), filePath: file });
+    const rel = path.relative(root, file).split(path.sep).join('/');
+    const size = statSync(file).size;
+    sizes.set(rel, size);
+    bytes += size;
+    fragments.push({ path: rel, filePath: file });
   }
+  // FP/MB is per MB of scanned text: binary and oversized files (skipped by the scanner) do not count.
+  let skipped = 0;
   const findings: Finding[] = [];
-  for await (const f of scanFragments(fragments, config, { maxFileSize: 8 << 20 })) findings.push(f);
-  return { findings, bytes, files: fragments.length };
+  const onSkip = (p: string): void => {
+    skipped += sizes.get(p) ?? 0;
+  };
+  for await (const f of scanFragments(fragments, config, { maxFileSize: 8 << 20, onSkip })) findings.push(f);
+  return { findings, bytes: bytes - skipped, files: fragments.length };
 }
 
 const key = (file: string, line: number): string => `${file}:${line}`;
@@ -127,8 +137,11 @@ export async function run(argv: string[]): Promise<void> {
     console.log(`  false positives: ${s.fps.slice(0, 15).map((f) => `${f.at} ${f.rule}${f.negative ? ` [${f.negative}]` : ''}`).join('; ')}${s.fps.length > 15 ? ' …' : ''}`);
   }
 
-  if (!argv.includes('--no-node-modules')) {
-    const nm = path.resolve(arg('--node-modules') ?? path.join(repo, 'node_modules'));
+  const realDirs = argv.includes('--no-node-modules') ? [] : [path.resolve(arg('--node-modules') ?? path.join(repo, 'node_modules'))];
+  argv.forEach((a, i) => {
+    if (a === '--real' && argv[i + 1]) realDirs.push(path.resolve(argv[i + 1]!));
+  });
+  for (const nm of realDirs) {
     const t1 = Date.now();
     const real = await scanTree(nm);
     const byRule = new Map<string, number>();

@@ -705,6 +705,55 @@ export function generateCorpus(outDir: string, seed = 20261124): Manifest {
     b.add(fillerText(r, 30));
   }
 
+  {
+    // assorted real-world syntaxes (one planted secret per line)
+    const b = fb('python-service/app/legacy/misc_settings.py');
+    const k = (): string => S.alnum(r.range(20, 40));
+    const p = (): string => S.plainPassword();
+    const lines: [string, string][] = [
+      [`app.config['SECRET_KEY'] = '${k()}'`, 'generic:api-key'],
+      [`DATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql', 'PASSWORD': '${p()}'}}`, 'generic:password'],
+      [`os.environ.setdefault("PARTNER_API_TOKEN", "${k()}")`, 'generic:api-key'],
+      [`token = os.getenv("PARTNER_TOKEN", "${k()}")`, 'generic:api-key'],
+      [`r = requests.get(url, auth=("reporter", "${p()}"))`, 'generic:password'],
+      [`session.headers.update({"X-Auth-Token": "${k()}"})`, 'generic:api-key'],
+      [`SENDGRID_KEY = b"${k()}"`, 'generic:api-key'],
+      [`conn = psycopg2.connect(host="db.internal", user="etl", password="${p()}")`, 'generic:password'],
+    ];
+    for (const [l, kind] of lines) b.plant(l, kind);
+    const j = fb('java-app/src/main/java/com/acme/MailConfig.java');
+    j.add('package com.acme;', '', 'class MailConfig {', '  void init(Properties props) {');
+    j.plant(`    props.setProperty("mail.smtp.password", "${p()}");`, 'generic:password');
+    j.plant(`    System.setProperty("javax.net.ssl.keyStorePassword", "${p()}");`, 'generic:password');
+    j.plant(`    Authenticator auth = new PasswordAuthentication("mailer", "${p()}");`, 'generic:password');
+    j.add('  }', '}');
+    const c = fb('dotnet-api/Program.cs');
+    c.plant(`builder.Services.Configure<PartnerOptions>(o => { o.ClientSecret = "${k()}"; });`, 'generic:api-key');
+    c.plant(`var cred = new NetworkCredential("svc-orders", "${p()}");`, 'generic:password');
+    c.plant(`Environment.SetEnvironmentVariable("PARTNER_API_KEY", "${k()}");`, 'generic:api-key');
+    const g = fb('go-service/internal/partner/client.go');
+    g.add('package partner', '', 'func newRequest() {');
+    g.plant(`	req.SetBasicAuth("ci", "${p()}")`, 'generic:password');
+    g.plant(`	req.Header.Set("X-Api-Key", "${k()}")`, 'generic:api-key');
+    g.plant(`	os.Setenv("PARTNER_SECRET", "${k()}")`, 'generic:api-key');
+    g.add('}');
+    const ps = fb('infra/scripts/setup.ps1');
+    ps.plant(`$env:PARTNER_API_KEY = "${k()}"`, 'generic:api-key');
+    ps.plant(`$SecurePassword = ConvertTo-SecureString "${p()}" -AsPlainText -Force`, 'generic:password');
+    const rb = fb('ruby-app/config/initializers/mailer.rb');
+    rb.plant(`ActionMailer::Base.smtp_settings = { user_name: "apikey", password: "${p()}", address: "smtp.sendgrid.net" }`, 'generic:password');
+    rb.plant(`Partner.api_key = ENV.fetch("PARTNER_API_KEY") { "${k()}" }`, 'generic:api-key');
+    const redis = fb('infra/redis/redis.conf');
+    redis.add('bind 0.0.0.0', 'port 6379');
+    redis.plant(`requirepass ${p()}`, 'generic:password');
+    const y = fb('infra/monitoring/alertmanager.yml');
+    y.add('global:', '  smtp_smarthost: smtp.acme.io:587', '  smtp_from: alerts@acme.io', '  smtp_auth_username: alerts@acme.io');
+    y.plant(`  smtp_auth_password: ${p()}`, 'generic:password');
+    y.add('receivers:', '  - name: pager', '    pagerduty_configs:');
+    y.plant(`      - routing_key: ${S.hex(32)}`, 'generic:api-key');
+    y.add('  - name: slack', '    slack_configs:', '      - channel: "#alerts"');
+  }
+
   // ---- encoded secrets ------------------------------------------------------------------------------------
   {
     const b = fb('infra/k8s/secret.yaml');

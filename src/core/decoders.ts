@@ -77,20 +77,19 @@ export function findSegments(buf: Buffer, from: number, to: number, out: Segment
       continue;
     }
     const start = i;
-    let acc = 0;
-    let allHex = HEX;
-    let j = i;
-    while (j < len) {
-      const c = CLASS[buf[j]!]!;
-      if ((c & B64) === 0) break;
-      acc |= c;
-      allHex &= c;
-      j++;
-    }
+    let j = i + 1;
+    while (j < len && (CLASS[buf[j]!]! & B64) !== 0) j++;
     const runEnd = j;
     i = runEnd + 1; // buf[runEnd] is not an alphabet byte
     const n = runEnd - start;
     if (n < MIN_BASE64) continue;
+    let acc = 0;
+    let allHex = HEX;
+    for (let k = start; k < runEnd; k++) {
+      const c = CLASS[buf[k]!]!;
+      acc |= c;
+      allHex &= c;
+    }
     let padEnd = runEnd;
     while (padEnd < len && padEnd - runEnd < 2 && buf[padEnd] === 0x3d) padEnd++;
     if (padEnd - start >= MAX_SEGMENT) continue;

@@ -32,8 +32,85 @@ export const MAX_MATCH = 16 << 10;
 
 const INLINE_ALLOW = [Buffer.from('leakward:allow'), Buffer.from('gitleaks:allow'), Buffer.from('pragma: allowlist secret')];
 
+/**
+ * gitleaks-style rules start with an identifier prefix such as `(?i)[\w.-]{0,40}?` that only widens `match` to the
+ * variable name; it multiplies RE2's DFA size (generic-api-key: 22 MB/s with it, 126 MB/s without, measured on
+ * mixed source). Such a prefix is cut off at construction: the rest of the pattern runs alone, and the match start
+ * is then extended backwards over up to N bytes of the class (bounded by the previous match). For the leftmost
+ * match this gives the same secret and, but for pathological overlaps, the same match as the full pattern.
+ */
+interface LazyPrefix {
+  readonly core: string;
+  /** by ASCII byte: 1 if the prefix class matches it (non-ASCII bytes never extend) */
+  readonly table: Uint8Array;
+  readonly max: number;
+}
+
+const prefixTables = new Map<string, Uint8Array>();
+
+export function splitLazyPrefix(pattern: string): LazyPrefix | undefined {
+  let i = 0;
+  let flags = '';
+  if (pattern.startsWith('(?')) {
+    const close = pattern.indexOf(')');
+    const f = pattern.slice(2, close);
+    if (close < 0 || !/^[imsU]+$/.test(f)) return undefined;
+    flags = pattern.slice(0, close + 1);
+    i = close + 1;
+  }
+  if (pattern[i] !== '[' || pattern[i + 1] === '^') return undefined;
+  // class end
+  let j = i + 1;
+  if (pattern[j] === ']') j++;
+  for (; j < pattern.length && pattern[j] !== ']'; j++) {
+    if (pattern[j] === '\\') j++;
+    else if (pattern[j] === '[' && pattern[j + 1] === ':') {
+      const e = pattern.indexOf(':]', j + 2);
+      if (e < 0) return undefined;
+      j = e + 1;
+    }
+  }
+  if (j >= pattern.length) return undefined;
+  const cls = pattern.slice(i, j + 1);
+  const rep = /^\{0,(\d+)\}\??/.exec(pattern.slice(j + 1));
+  if (!rep) return undefined;
+  const max = Number(rep[1]);
+  const rest = pattern.slice(j + 1 + rep[0].length);
+  if (rest === '' || '*+?{'.includes(rest[0]!) || hasTopLevelBar(rest)) return undefined;
+  const key = flags + cls;
+  let table = prefixTables.get(key);
+  if (!table) {
+    table = new Uint8Array(256);
+    const re = new ByteRegex(`${flags}^${cls}$`);
+    for (let b = 0; b < 128; b++) table[b] = re.test(String.fromCharCode(b)) ? 1 : 0;
+    prefixTables.set(key, table);
+  }
+  return { core: flags + rest, table, max };
+}
+
+function hasTopLevelBar(p: string): boolean {
+  let depth = 0;
+  for (let i = 0; i < p.length; i++) {
+    const c = p[i];
+    if (c === '\\') i++;
+    else if (c === '[') {
+      i++;
+      if (p[i] === '^') i++;
+      if (p[i] === ']') i++;
+      for (; i < p.length && p[i] !== ']'; i++) {
+        if (p[i] === '\\') i++;
+        else if (p[i] === '[' && p[i + 1] === ':') i = p.indexOf(':]', i + 2) + 1;
+      }
+    } else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === '|' && depth === 0) return true;
+  }
+  return false;
+}
+
 export class CompiledRule {
   private re: ByteRegex | undefined;
+  private prefix: LazyPrefix | undefined | null = null;
   readonly generic: boolean;
   readonly entropy: number;
   readonly high: boolean;
@@ -58,9 +135,16 @@ export class CompiledRule {
     return this.spec.id;
   }
 
-  /** Compiled on first use, so start-up stays cheap. */
+  /** Compiled on first use, so start-up stays cheap (the prefix split too). */
   get regex(): ByteRegex {
-    return (this.re ??= new ByteRegex(this.spec.regex!));
+    if (this.re) return this.re;
+    this.prefix = splitLazyPrefix(this.spec.regex!);
+    return (this.re = new ByteRegex(this.prefix ? this.prefix.core : this.spec.regex!));
+  }
+
+  /** The cut-off identifier prefix, once `regex` was read. */
+  get lazyPrefix(): LazyPrefix | undefined {
+    return this.prefix ?? undefined;
   }
 }
 
@@ -256,15 +340,23 @@ export class Matcher {
   /** One RE2 search loop of `rule` over buf[from, to). */
   private runRule(rule: CompiledRule, buf: Buffer, from: number, to: number, out: Candidate[]): void {
     const re = rule.regex;
+    const prefix = rule.lazyPrefix;
     const view = to === buf.length ? buf : buf.subarray(0, to);
     let pos = from;
+    let floor = from; // the previous match's end: an extended start never goes below it
     while (pos < to) {
       const m = re.exec(view, pos);
       if (m === null) return;
-      const start = m.start;
+      let start = m.start;
       const end = m.end;
       pos = end > start ? end : end + 1;
       if (end === start) continue;
+      if (prefix) {
+        const table = prefix.table;
+        const low = Math.max(floor, start - prefix.max);
+        while (start > low && table[buf[start - 1]!] === 1) start--;
+      }
+      floor = end;
       // secret group: explicit, else the first group that matched non-empty, else the whole match
       let ss = start;
       let se = end;

@@ -16,6 +16,16 @@ interface State {
 
 class Unsupported extends Error {}
 
+/**
+ * Unbounded runs of blanks (`[ \t]*`, `\s+`, ` *`) count as at most this many characters: gitleaks-style rules put
+ * them between a name and its value, and treating them as unbounded would make every such rule scan whole windows.
+ * Consequence: a match whose blank run is longer than this may be missed when it is far from its keyword.
+ */
+export const BLANK_RUN_CAP = 64;
+
+/** Set by the atom parsers: the atom just parsed can only match blanks (space, tab, CR, LF, FF, VT). */
+let atomIsBlank = false;
+
 /** Max bytes a match of `pattern` can span; Infinity when unbounded or not understood. */
 export function maxMatchBytes(pattern: string): number {
   try {
@@ -44,6 +54,7 @@ function parseAlt(st: State, ciIn: boolean): number {
   let cur = 0;
   let lastAtom = -1; // width of the last atom, for a following quantifier; -1 = none
   let beforeAtom = 0; // cur before the last atom was added
+  let lastBlank = false;
   const p = st.p;
   while (st.i < p.length) {
     const c = p[st.i]!;
@@ -59,12 +70,14 @@ function parseAlt(st: State, ciIn: boolean): number {
       if (lastAtom < 0) throw new Unsupported();
       const [min, max] = readQuantifier(st);
       void min;
-      cur = beforeAtom + (lastAtom === 0 || max === 0 ? 0 : max === Infinity ? Infinity : lastAtom * max);
+      const reps = max === Infinity && lastBlank ? BLANK_RUN_CAP : max;
+      cur = beforeAtom + (lastAtom === 0 || reps === 0 ? 0 : reps === Infinity ? Infinity : lastAtom * reps);
       if (p[st.i] === '?') st.i++; // lazy
       lastAtom = -1;
       continue;
     }
     let w: number;
+    atomIsBlank = false;
     if (c === '(') {
       st.i++;
       if (p[st.i] === '?') {
@@ -103,6 +116,7 @@ function parseAlt(st: State, ciIn: boolean): number {
       }
       if (p[st.i] !== ')') throw new Unsupported();
       st.i++;
+      atomIsBlank = false;
     } else if (c === '[') {
       w = parseClass(st, ci);
     } else if (c === '\\') {
@@ -123,7 +137,9 @@ function parseAlt(st: State, ciIn: boolean): number {
       const cp = p.codePointAt(st.i)!;
       st.i += cp > 0xffff ? 2 : 1;
       w = foldWidth(cp, ci);
+      atomIsBlank = cp === 0x20 || cp === 0x09;
     }
+    lastBlank = atomIsBlank;
     beforeAtom = cur;
     cur += w;
     lastAtom = w;
@@ -179,7 +195,10 @@ function parseEscape(st: State, ci: boolean): number {
   if (c === undefined) throw new Unsupported();
   st.i++;
   switch (c) {
-    case 'd': case 'w': case 's': case 'n': case 't': case 'r': case 'f': case 'v': case 'a': case 'C':
+    case 's': case 'n': case 't': case 'r': case 'f': case 'v':
+      atomIsBlank = true;
+      return 1;
+    case 'd': case 'w': case 'a': case 'C':
       return 1;
     case 'D': case 'W': case 'S':
       return 4;
@@ -240,11 +259,13 @@ function parseClass(st: State, ci: boolean): number {
     st.i++;
   }
   let first = true;
+  let blank = true; // every member so far is a blank
   let prev = -1; // previous single code point, for ranges
   while (st.i < p.length) {
     const c = p[st.i]!;
     if (c === ']' && !first) {
       st.i++;
+      atomIsBlank = blank && !wide;
       if (wide) return 4;
       return foldK && ci ? 3 : 1;
     }
@@ -254,6 +275,7 @@ function parseClass(st: State, ci: boolean): number {
       if (close < 0) throw new Unsupported();
       const name = p.slice(st.i + 2, close);
       if (name.startsWith('^')) wide = true;
+      if (name !== 'space' && name !== 'blank') blank = false;
       if (/^\^?(alpha|alnum|word|lower|upper|print|graph|ascii)$/.test(name)) foldK = true;
       st.i = close + 2;
       prev = -1;
@@ -265,6 +287,7 @@ function parseClass(st: State, ci: boolean): number {
       if (e === undefined) throw new Unsupported();
       if ('dswDSWpP'.includes(e)) {
         if ('DSWpP'.includes(e)) wide = true;
+        if (e !== 's') blank = false;
         if (e === 'w') foldK = true;
         if ((e === 'p' || e === 'P') && p[st.i + 2] === '{') st.i = p.indexOf('}', st.i) + 1;
         else st.i += (e === 'p' || e === 'P') ? 3 : 2;
@@ -299,6 +322,7 @@ function parseClass(st: State, ci: boolean): number {
     const lo = prev === -1 ? cp : prev;
     const hi = cp;
     prev = -1;
+    if (!(lo === hi && (lo === 0x20 || (lo >= 0x09 && lo <= 0x0d)))) blank = false;
     if (hi >= 0x80) wide = true;
     if ((lo <= 0x6b && hi >= 0x6b) || (lo <= 0x4b && hi >= 0x4b) || (lo <= 0x73 && hi >= 0x73) || (lo <= 0x53 && hi >= 0x53)) {
       foldK = true;

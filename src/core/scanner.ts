@@ -271,7 +271,10 @@ class CoreScanner implements Scanner {
     if (!anyActive) return;
     const content = fragment.content;
     if (content instanceof Uint8Array) {
-      yield* this.contentFindings(Buffer.isBuffer(content) ? content : Buffer.from(content), meta, ctx);
+      // a Buffer sent to a worker thread arrives as a plain Uint8Array: view it, don't copy
+      const u8: Uint8Array = content;
+      const buf = Buffer.isBuffer(u8) ? u8 : Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
+      yield* this.contentFindings(buf, meta, ctx);
       return;
     }
     if (content !== undefined) {
@@ -339,49 +342,53 @@ class CoreScanner implements Scanner {
     let pendingOff = 0;
     const tracker = new LineTracker();
     let first = true;
-    for (let own = 0; ; own += WINDOW) {
-      // fill up to the end of this window (own + WINDOW + OVERLAP) or EOF
-      const want = own + WINDOW + OVERLAP - bufAbs;
-      while (bufLen < want && !eof) {
-        if (pending === undefined) {
-          const r = await it.next();
-          if (r.done) {
-            eof = true;
-            break;
+    try {
+      for (let own = 0; ; own += WINDOW) {
+        // fill up to the end of this window (own + WINDOW + OVERLAP) or EOF
+        const want = own + WINDOW + OVERLAP - bufAbs;
+        while (bufLen < want && !eof) {
+          if (pending === undefined) {
+            const r = await it.next();
+            if (r.done) {
+              eof = true;
+              break;
+            }
+            pending = r.value;
+            pendingOff = 0;
           }
-          pending = r.value;
-          pendingOff = 0;
+          const n = Math.min(want - bufLen, pending.length - pendingOff);
+          buf.set(pending.subarray(pendingOff, pendingOff + n), bufLen);
+          bufLen += n;
+          pendingOff += n;
+          if (pendingOff >= pending.length) pending = undefined;
         }
-        const n = Math.min(want - bufLen, pending.length - pendingOff);
-        buf.set(pending.subarray(pendingOff, pendingOff + n), bufLen);
-        bufLen += n;
-        pendingOff += n;
-        if (pendingOff >= pending.length) pending = undefined;
-      }
-      const end = bufAbs + bufLen;
-      if (first) {
-        first = false;
-        if (bufLen === 0) return;
-        if (isBinary(buf.subarray(0, Math.min(bufLen, BINARY_SNIFF)))) {
-          this.options.onSkip?.(meta.path, 'binary');
-          await it.return?.();
-          return;
+        const end = bufAbs + bufLen;
+        if (first) {
+          first = false;
+          if (bufLen === 0) return;
+          if (isBinary(buf.subarray(0, Math.min(bufLen, BINARY_SNIFF)))) {
+            this.options.onSkip?.(meta.path, 'binary');
+            return;
+          }
         }
+        if (own >= end) return;
+        const ownTo = Math.min(end, own + WINDOW);
+        const ws = Math.max(0, own - OVERLAP);
+        const we = Math.min(end, ownTo + OVERLAP);
+        const win = buf.subarray(ws - bufAbs, we - bufAbs);
+        const found = this.scanWindow(win, ws, own, ownTo, ctx, meta, tracker);
+        if (found.length > 0) yield* found;
+        if (eof && ownTo >= end) return;
+        tracker.advance(win, ws, ownTo);
+        // slide: keep from the next window's start (ownTo − OVERLAP)
+        const keep = ownTo - OVERLAP - bufAbs;
+        buf.copyWithin(0, keep, bufLen);
+        bufLen -= keep;
+        bufAbs += keep;
       }
-      if (own >= end) return;
-      const ownTo = Math.min(end, own + WINDOW);
-      const ws = Math.max(0, own - OVERLAP);
-      const we = Math.min(end, ownTo + OVERLAP);
-      const win = buf.subarray(ws - bufAbs, we - bufAbs);
-      const found = this.scanWindow(win, ws, own, ownTo, ctx, meta, tracker);
-      if (found.length > 0) yield* found;
-      if (eof && ownTo >= end) return;
-      tracker.advance(win, ws, ownTo);
-      // slide: keep from the next window's start (ownTo − OVERLAP)
-      const keep = ownTo - OVERLAP - bufAbs;
-      buf.copyWithin(0, keep, bufLen);
-      bufLen -= keep;
-      bufAbs += keep;
+    } finally {
+      // the consumer may stop early: let the source close its file handle
+      if (!eof) await it.return?.();
     }
   }
 

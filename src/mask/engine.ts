@@ -62,11 +62,19 @@ export interface EngineOptions {
   readonly rules?: readonly MaskRule[];
   /** Called with the raw VALUE of each `::add-mask::VALUE` line (without the line break); undefined: no commands. */
   readonly onCommand?: (value: Buffer) => void;
+  /**
+   * Detection-only mode (Buildkite's replacer doubles as a detector the same way): masked bytes are written
+   * through unchanged. Use with `onMask` to record what would have been masked.
+   */
+  readonly detectOnly?: boolean;
+  /** Called once per emitted piece of a masked span, with its stream offsets (command lines not counted). */
+  readonly onMask?: (start: number, end: number) => void;
 }
 
 /** Longest `::add-mask::` line held (value bytes); the rest of a longer line is dropped, the head registered. */
 export const MAX_COMMAND_LINE = 64 * 1024;
 const ADD_MASK = Buffer.from('::add-mask::');
+const NL_ADD_MASK = Buffer.from('\n::add-mask::');
 const STARS = Buffer.from('***');
 const LF_BUF = Buffer.from('\n');
 const CR_BUF = Buffer.from('\r');
@@ -97,6 +105,8 @@ export class MaskEngine {
   private readonly registry: SecretRegistry;
   private readonly rules: readonly MaskRule[];
   private readonly onCommand: ((value: Buffer) => void) | undefined;
+  private readonly detectOnly: boolean;
+  private readonly onMask: ((start: number, end: number) => void) | undefined;
   private readonly triggers: TriggerNeedle[];
   private readonly triggerKey: string;
   private readonly lookbehindMax: number;
@@ -107,6 +117,7 @@ export class MaskEngine {
   private all!: ByteAutomaton;
   private b64!: ByteAutomaton;
   private base64Of!: Int32Array;
+  private grams: Uint8Array | undefined;
   private offs = new Float64Array(2);
   private ringMask = 1;
 
@@ -142,6 +153,8 @@ export class MaskEngine {
     this.registry = registry;
     this.rules = options.rules ?? [];
     this.onCommand = options.onCommand;
+    this.detectOnly = options.detectOnly === true;
+    this.onMask = options.onMask;
     this.lastWindowStart = new Float64Array(this.rules.length).fill(-1);
     this.triggers = [];
     this.rules.forEach((r, rule) => {
@@ -240,13 +253,21 @@ export class MaskEngine {
         this.prefix = 0;
         this.atLineStart = false;
       }
-      const j = chunk.indexOf(10, i);
-      if (j < 0) {
-        i = n;
-      } else {
+      // Ordinary text: jump to the next line that starts with a command (one native search per chunk, not
+      // one per line), or to a line break near the end that may be followed by the start of one.
+      const j = chunk.indexOf(NL_ADD_MASK, i);
+      if (j >= 0) {
         i = j + 1;
         this.atLineStart = true;
+        continue;
       }
+      let k = n - 1;
+      const lo = Math.max(i, n - NL_ADD_MASK.length);
+      while (k >= lo && chunk[k] !== 10) k--;
+      if (k >= lo) {
+        i = k + 1;
+        this.atLineStart = true;
+      } else i = n;
     }
     if (n > run) this.ingest(chunk.subarray(run, n));
   }
@@ -273,7 +294,8 @@ export class MaskEngine {
     // held tail, which is rescanned) whatever the chunking was.
     this.settle(false);
     this.onCommand!(value);
-    this.refresh();
+    // The automata are rebuilt (and the held tail rescanned) lazily, at the next ingest or settle: a run of
+    // `::add-mask::` lines costs one rebuild.
   }
 
   // ---- 2. scanning ---------------------------------------------------------------------------------------
@@ -304,6 +326,7 @@ export class MaskEngine {
     this.all = c.all;
     this.b64 = c.base64;
     this.base64Of = c.base64Of;
+    this.grams = c.grams;
     let ring = 2;
     while (ring <= this.b64.maxNeedle + 1) ring *= 2;
     if (ring > this.offs.length) this.offs = new Float64Array(ring);
@@ -315,23 +338,50 @@ export class MaskEngine {
     if (this.pos > this.cursor) this.scan(this.cursor - this.dataStart, this.pos - this.dataStart);
   }
 
-  /** The hot loop: one table load per byte; line breaks and the Base64 automaton take the slow path. */
+  /**
+   * The hot loop. While the automaton is at its root (and the Base64 automaton is idle), a start filter over
+   * three-byte grams skips every position where no needle or trigger can begin, with no dependency between
+   * iterations; elsewhere it takes one table load per byte. Leaving the skip, the true state is rebuilt from
+   * the last two bytes (a needle that starts there would have stopped the skip, but the state still matters
+   * for a Base64 partial before a line break and for the hold-back). Line breaks take the slow path.
+   */
   private scan(from: number, to: number): void {
     const data = this.data;
     const base = this.dataStart;
     const T = this.all.delta;
     const C = this.all.classes;
+    const G = this.grams;
     let as = this.as;
     let bOn = this.bOn;
-    for (let i = from; i < to; i++) {
-      const c = data[i]!;
-      const prev = as;
-      const x = T[as + C[c]!]!;
-      if (x < 0) {
-        as = ~x;
-        this.onMatch(as, base + i + 1);
-      } else as = x;
-      if (bOn || c === 10 || c === 13) bOn = this.stepBase64(c, base + i, prev);
+    let i = from;
+    while (i < to) {
+      if (G !== undefined && as === 0 && !bOn) {
+        const skipStart = i;
+        while (i + 2 < to) {
+          const c = data[i]!;
+          if (c === 10 || c === 13 || G[(c * 1031 + data[i + 1]! * 37 + data[i + 2]!) & 0xffff] !== 0) break;
+          i++;
+        }
+        if (i > skipStart) {
+          // Rebuild the state before i from at most two bytes (all within the skipped run).
+          as = 0;
+          for (let k = Math.max(skipStart, i - 2); k < i; k++) {
+            const x = T[as + C[data[k]!]!]!;
+            as = x < 0 ? ~x : x;
+          }
+        }
+      }
+      const stop = i + 1 < to ? i + 1 : to;
+      for (; i < stop || (i < to && (as !== 0 || bOn || G === undefined)); i++) {
+        const c = data[i]!;
+        const prev = as;
+        const x = T[as + C[c]!]!;
+        if (x < 0) {
+          as = ~x;
+          this.onMatch(as, base + i + 1);
+        } else as = x;
+        if (bOn || c === 10 || c === 13) bOn = this.stepBase64(c, base + i, prev);
+      }
     }
     this.as = as;
   }
@@ -420,6 +470,7 @@ export class MaskEngine {
   // ---- 3.–5. decide, limit, emit ------------------------------------------------------------------------
 
   private settle(final: boolean): void {
+    if (this.registry.version !== this.version) this.refresh();
     if (this.windows.length > 0) this.decideWindows(final);
     let limit = this.pos;
     if (!final) {
@@ -502,6 +553,11 @@ export class MaskEngine {
 
   /** Masked bytes [a, b): one `***` per line part; breaks inside Base64 spans that crossed them are kept. */
   private consumeMasked(a: number, b: number): void {
+    if (this.onMask) this.onMask(a, b);
+    if (this.detectOnly) {
+      this.out.push(this.data.subarray(a - this.dataStart, b - this.dataStart));
+      return;
+    }
     const keeps = this.keeps;
     let p = a;
     let ki = 0;

@@ -15,7 +15,15 @@ export interface CompiledNeedles {
   readonly base64: ByteAutomaton;
   /** For each state of `all`: the row in `base64` of its longest suffix that is a Base64-form prefix. */
   readonly base64Of: Int32Array;
+  /**
+   * Start filter: `grams[gramHash(b0, b1, b2)]` is 1 when some needle or trigger begins with those three bytes
+   * (undefined when one is shorter than 3 bytes). Where it is 0, nothing can start: the engine skips ahead.
+   */
+  readonly grams: Uint8Array | undefined;
 }
+
+/** Hash of three bytes into the start filter (16 bits). */
+export const gramHash = (b0: number, b1: number, b2: number): number => (b0 * 1031 + b1 * 37 + b2) & 0xffff;
 
 export class SecretRegistry {
   private readonly values = new Set<string>();
@@ -66,7 +74,15 @@ export class SecretRegistry {
     const b64 = [...this.base64].map(enc);
     const all = new ByteAutomaton([...[...this.literal].map(enc), ...b64], triggers);
     const base64 = new ByteAutomaton(b64);
-    this.cache = { version: this.version, triggerKey, all, base64, base64Of: all.suffixMap(base64, b64) };
+    let grams: Uint8Array | undefined = new Uint8Array(65536);
+    for (const n of [...[...this.literal].map(enc), ...b64, ...triggers.map((t) => t.bytes)]) {
+      if (n.length < 3) {
+        grams = undefined;
+        break;
+      }
+      grams[gramHash(n[0]!, n[1]!, n[2]!)] = 1;
+    }
+    this.cache = { version: this.version, triggerKey, all, base64, base64Of: all.suffixMap(base64, b64), grams };
     return this.cache;
   }
 }

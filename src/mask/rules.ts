@@ -164,10 +164,11 @@ export const TOKEN_LOOKBEHIND = 256;
 /**
  * Plugs the engine's high-confidence rules in. Triggers are the rules' keywords (any case); the candidate
  * window is the token around the keyword: back over up to 256 token bytes, forward to the first byte that
- * is not a token byte (or 2 KiB: the cap). Its spans are whatever `matchSpans` finds in it. Keywords with
+ * is not a token byte (or 2 KiB: the cap). Its spans are whatever `matchSpans` finds in it (windows shorter
+ * than `minToken` bytes are skipped: MIN_TOKEN for the built-in pack). Keywords with
  * spaces (private-key headers) are left to privateKeyRule, which holds a whole block.
  */
-export function scannerRule(matcher: HighConfidenceMatcher, keywords: readonly string[]): MaskRule | undefined {
+export function scannerRule(matcher: HighConfidenceMatcher, keywords: readonly string[], minToken = 0): MaskRule | undefined {
   const triggers = [...new Set(keywords.map((k) => k.toLowerCase()))].filter((k) => k.length > 0 && ![...k].some((ch) => ch.charCodeAt(0) <= 0x20));
   if (triggers.length === 0) return undefined;
   return {
@@ -180,7 +181,7 @@ export function scannerRule(matcher: HighConfidenceMatcher, keywords: readonly s
       return -1;
     },
     match(w) {
-      if (w.length < MIN_TOKEN) return [];
+      if (w.length < minToken) return [];
       return matcher.matchSpans(w).map((m) => [m.start, m.end] as const);
     },
   };

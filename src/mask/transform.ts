@@ -8,7 +8,10 @@
  * 2. No byte of a registered form is emitted before it is proven not to be part of a match.
  * 3. Overlapping or touching matches are masked as one span; end() treats unfinished matches as non-matches.
  * 4. Held-back bytes never exceed the longest literal form minus one (Base64 forms: that many characters plus
- *    the line breaks between them; an unfinished `::add-mask::` line or an open rule candidate aside).
+ *    the line breaks between them; an unfinished `::add-mask::` line, an open rule candidate and the token
+ *    look-behind of pack rules aside).
+ *    (Rule candidates hold at most their cap; the look-behind holds the trailing run of token bytes of a write,
+ *    at most 256, so a keyword in the middle of a token, like OpenAI's `T3BlbkFJ`, can reach back over it.)
  * 5. Bytes outside masked spans are emitted unchanged and in order: nothing added, nothing dropped
  *    (except `::add-mask::` command lines, which are removed).
  * 6. Matching runs on the original input; the `***` replacement is never scanned again.
@@ -25,7 +28,7 @@ import { Transform, type TransformCallback, type TransformOptions } from 'node:s
 import { MaskEngine, type MaskRule } from './engine.js';
 import { unescapeAddMask } from './policy.js';
 import { SecretRegistry } from './registry.js';
-import { jwtRule, privateKeyRule, scannerRule, urlCredentialsRule } from './rules.js';
+import { jwtRule, MIN_TOKEN, privateKeyRule, scannerRule, urlCredentialsRule } from './rules.js';
 import { builtinConfig } from '../core/config.js';
 import { createScanner } from '../core/scanner.js';
 
@@ -46,6 +49,10 @@ export interface MaskStreamOptions {
   /** Honour `::add-mask::VALUE` lines: register VALUE, drop the line. Default true. */
   readonly commands?: boolean;
   readonly highWaterMark?: number;
+  /** Detection only: write everything through unchanged (call `onMask` for what would be masked). */
+  readonly detectOnly?: boolean;
+  /** Called for each emitted piece of a masked span with its stream offsets (`::add-mask::` lines not counted). */
+  readonly onMask?: (start: number, end: number) => void;
 }
 
 export interface MaskStream extends Transform {
@@ -74,6 +81,8 @@ class MaskTransform extends Transform implements MaskStream {
     if (options.rules !== false) rules.push(privateKeyRule, urlCredentialsRule, ...(options.extraRules ?? defaultPackRules()));
     this.engine = new MaskEngine(registry, {
       rules,
+      detectOnly: options.detectOnly === true,
+      ...(options.onMask ? { onMask: options.onMask } : {}),
       ...(options.commands === false ? {} : { onCommand: (raw: Buffer) => void registry.register(unescapeAddMask(raw.toString('utf8'))) }),
     });
   }
@@ -113,7 +122,7 @@ export function defaultPackRules(): readonly MaskRule[] {
   if (!packRules) {
     const config = builtinConfig();
     const keywords = config.rules.filter((r) => r.confidence === 'high').flatMap((r) => r.keywords ?? []);
-    const rule = scannerRule(createScanner(config), keywords);
+    const rule = scannerRule(createScanner(config), keywords, MIN_TOKEN);
     packRules = rule ? [rule] : [];
   }
   return packRules;

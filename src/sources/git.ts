@@ -58,7 +58,7 @@ export interface GitStream {
 }
 
 /** Spawns git with stdout as a stream (consume it, then await `done`). */
-export function gitStream(cwd: string, args: readonly string[], input?: string): GitStream {
+export function gitStream(cwd: string, args: readonly string[], input?: string | Buffer): GitStream {
   const child = spawn('git', [...GIT_CONFIG, ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'], env: gitEnv() });
   let err = '';
   child.stderr.on('data', (b: Buffer) => { if (err.length < MAX_STDERR) err += b.toString('utf8'); });
@@ -82,8 +82,11 @@ export function gitStream(cwd: string, args: readonly string[], input?: string):
  */
 const STDOUT_BUFFER = 4 * 1024 * 1024;
 
-/** Reads a stream in flowing mode into a bounded queue; pauses it when the queue is full. */
-export async function* drain(stream: NodeJS.ReadableStream & { destroy?(): void }, maxBytes: number): AsyncGenerator<Buffer> {
+/**
+ * Reads a stream in flowing mode into a bounded queue (pausing it when the queue is full), starting NOW, before
+ * anyone iterates: git can run while the caller still loads its rules.
+ */
+export function drain(stream: NodeJS.ReadableStream & { destroy?(): void }, maxBytes: number): AsyncGenerator<Buffer> {
   const queue: Buffer[] = [];
   let queued = 0;
   let ended = false;
@@ -102,26 +105,28 @@ export async function* drain(stream: NodeJS.ReadableStream & { destroy?(): void 
   stream.on('end', onEnd);
   stream.on('close', onEnd);
   stream.on('error', onError);
-  try {
-    for (;;) {
-      if (queue.length > 0) {
-        const b = queue.shift()!;
-        queued -= b.length;
-        if (queued < maxBytes / 2 && stream.isPaused()) stream.resume();
-        yield b;
-        continue;
+  return (async function* () {
+    try {
+      for (;;) {
+        if (queue.length > 0) {
+          const b = queue.shift()!;
+          queued -= b.length;
+          if (queued < maxBytes / 2 && stream.isPaused()) stream.resume();
+          yield b;
+          continue;
+        }
+        if (failure) throw failure;
+        if (ended) return;
+        await new Promise<void>((resolve) => { wake = resolve; });
       }
-      if (failure) throw failure;
-      if (ended) return;
-      await new Promise<void>((resolve) => { wake = resolve; });
+    } finally {
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('close', onEnd);
+      stream.off('error', onError);
+      if (!ended) stream.destroy?.();
     }
-  } finally {
-    stream.off('data', onData);
-    stream.off('end', onEnd);
-    stream.off('close', onEnd);
-    stream.off('error', onError);
-    if (!ended) stream.destroy?.();
-  }
+  })();
 }
 
 /** A partial clone must not fetch missing blobs behind our back (git ≥ 2.44 honours this). */

@@ -12,7 +12,7 @@ import type { Fragment, Source } from '../core/types.js';
 import { parseUnifiedDiff } from './diff.js';
 import fs from 'node:fs';
 import path from 'node:path';
-import { DIFF_HARDENING, gitStream, gitTry } from './git.js';
+import { DIFF_HARDENING, gitStream, gitTry, type GitStream } from './git.js';
 
 export interface StagedOptions {
   /** Any directory inside the work tree. */
@@ -27,17 +27,35 @@ export function stagedSource(opts: StagedOptions): Source {
   return { fragments: () => stagedFragments(opts) };
 }
 
-/** Throws a GitError (after yielding what it read) when git fails. */
-export async function* stagedFragments(opts: StagedOptions): AsyncGenerator<Fragment> {
-  const git = gitStream(opts.repo, (await mergeDiffArgs(opts.repo)) ?? STAGED_DIFF_ARGS);
-  let finished = false;
-  try {
-    yield* parseUnifiedDiff(git.stdout, opts.maxFragmentBytes ? { maxFragmentBytes: opts.maxFragmentBytes } : {});
-    finished = true;
-  } finally {
-    if (!finished) git.kill();
-  }
-  await git.done;
+/** Throws a GitError (after yielding what it read) when git fails. Lazy: git starts on the first `next()`. */
+export function stagedFragments(opts: StagedOptions): AsyncGenerator<Fragment> {
+  return (async function* () { yield* startStaged(opts); })();
+}
+
+/**
+ * Starts `git diff --cached` now (output buffered until iterated), so a hook can load its rules meanwhile.
+ * `kill()` stops git for a caller that gives up before iterating.
+ */
+export function startStaged(opts: StagedOptions): AsyncGenerator<Fragment> & { kill(): void } {
+  let killed = false;
+  const git: Promise<GitStream> = mergeDiffArgs(opts.repo).then((args) => {
+    const g = gitStream(opts.repo, args ?? STAGED_DIFF_ARGS);
+    if (killed) g.kill();
+    return g;
+  });
+  git.catch(() => { /* surfaced when iterated */ });
+  const read = async function* (): AsyncGenerator<Fragment> {
+    const g = await git;
+    let finished = false;
+    try {
+      yield* parseUnifiedDiff(g.stdout, opts.maxFragmentBytes ? { maxFragmentBytes: opts.maxFragmentBytes } : {});
+      finished = true;
+    } finally {
+      if (!finished) g.kill();
+    }
+    await g.done;
+  };
+  return Object.assign(read(), { kill: () => { killed = true; void git.then((g) => g.kill(), () => undefined); } });
 }
 
 /** For a merge being committed: the combined diff of the index against every parent; undefined otherwise. */

@@ -163,6 +163,8 @@ test('history: side branch, evil merge, cherry-pick, with shas and lines; --stat
     assert.deepEqual((JSON.parse(br.out) as Json[]).map((f) => f.Commit), [pick]);
     const range = await cli(['history', '--repo', r.dir, '--format', 'json', `${side}..main`], r.dir);
     assert.deepEqual((JSON.parse(range.out) as Json[]).map((f) => f.Commit), [merge], 'only the merge is in side..main');
+    const one = await cli(['history', '--repo', r.dir, '--format', 'json', '--max-commits', '1', 'pick'], r.dir);
+    assert.deepEqual((JSON.parse(one.out) as Json[]).map((f) => f.Commit), [pick], '--max-commits 1 scans the tip only');
     const gl = await cli(['history', '--repo', r.dir, '--format', 'json', '--log-opts', `--all -- side.cfg`], r.dir);
     assert.equal((JSON.parse(gl.out) as Json[]).length, 2, '--log-opts replaces the selection');
     // Incremental: the first run records the tips; the second scans nothing; a new commit only is scanned.
@@ -229,6 +231,11 @@ test('staged: outside a repository is exit 2; nothing staged is exit 0', async (
     assert.match(a.err, /not inside a git work tree/);
     const b = await cli(['staged'], r.dir);
     assert.equal(b.code, 0, b.err);
+    // A broken config blocks the commit (fail closed) with the reason.
+    r.write('.leakward.toml', '[[rules]]\nid = "broken"\nregex = \'\'\'(unclosed\'\'\'\n');
+    const c = await cli(['staged'], r.dir);
+    assert.equal(c.code, 2);
+    assert.match(c.err, /broken|regex|\.leakward\.toml/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
     r.cleanup();

@@ -60,6 +60,9 @@ const cases: Case[] = [
   { name: 'generic by tag, no overlap: both kept',
     rules: [{ id: 'g', regex: 'pw = "([^"]+)"', tags: ['generic'] }, { id: 'specific', regex: 'tk_[A-Za-z0-9]{24}' }],
     text: `pw = "hunter2hunter2"\n${tok}\n`, want: [['g', 'hunter2hunter2'], ['specific', tok]] },
+  { name: 'identifier prefix: match starts at the variable name (prefix split off)',
+    rules: [{ id: 'pfx', regex: '(?i)[\\w.-]{0,50}?(?:api_?key)\\s*=\\s*"(tk_[A-Za-z0-9]{24})"', keywords: ['key'] }],
+    text: `const my.svc_API_KEY = "${tok}";\n`, want: [['pfx', tok]] },
   { name: 'empty matches are ignored', rules: [{ id: 'r', regex: 'x*' }], text: 'abc', want: [] },
 ];
 
@@ -124,4 +127,15 @@ test('a NUL after the first 8000 bytes does not make content binary', () => {
   const content = Buffer.concat([Buffer.from(`${tok}\n`), Buffer.alloc(8000, 0x20), Buffer.from([0])]);
   const got = scanText(config([{ id: 'r', regex: 'tk_[A-Za-z0-9]{24}' }]), content);
   assert.equal(got.length, 1);
+});
+
+test('identifier prefix: the match is the same as the full pattern would give', () => {
+  const rule = { id: 'pfx', regex: '(?i)[\\w.-]{0,10}?(?:api_?key)\\s*=\\s*"(tk_[A-Za-z0-9]{24})"', keywords: ['key'] };
+  const cases = [`x my.svc_API_KEY = "${tok}"`, `a_very_long_name_API_KEY="${tok}"`, `API_KEY = "${tok}"`, `-API_KEY = "${tok}" apikey="${tok}"`];
+  for (const text of cases) {
+    const got = scanText(config([rule]), text).map((f) => f.match);
+    // reference: JS RegExp on our own synthetic strings (never on scanned content in src/)
+    const ref = [...text.matchAll(/[\w.-]{0,10}?(?:api_?key)\s*=\s*"(tk_[A-Za-z0-9]{24})"/gi)].map((m) => m[0]);
+    assert.deepEqual(got, ref, `case ${cases.indexOf(text)}`);
+  }
 });

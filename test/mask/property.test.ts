@@ -128,3 +128,38 @@ for (const seed of seeds.slice(0, 60)) {
     }
   });
 }
+
+// `::add-mask::` lines at random places: chunk-invariance, command lines removed, values masked after their line.
+for (const seed of seeds.slice(0, 60)) {
+  test(`property (::add-mask::) seed ${seed}`, async () => {
+    const rnd = prng(seed ^ 0xadd);
+    const values: string[] = [];
+    let text = '';
+    let after = '';
+    for (let k = 0; k < 10; k++) {
+      const r = rnd();
+      if (r < 0.3) {
+        const v = randomString(rnd, 8, 16).replaceAll(' ', '_');
+        values.push(v);
+        if (text !== '' && !text.endsWith('\n')) {
+          text += '\n';
+          after += '\n';
+        }
+        text += `::add-mask::${v}${rnd() < 0.5 ? '\r\n' : '\n'}`;
+      } else {
+        const line = `${rnd() < 0.2 ? '::add' : ''}${randomString(rnd, 0, 10)}${values.length > 0 && rnd() < 0.5 ? pick(rnd, values) : ''}${rnd() < 0.8 ? '\n' : ''}`;
+        text += line;
+        after += line;
+      }
+    }
+    const input = Buffer.from(text);
+    const once = await maskAll([input], { rules: false });
+    for (let r = 0; r < 4; r++) {
+      assert.deepEqual(await maskAll(randomChunks(rnd, input), { rules: false }), once, `seed ${seed}: chunking #${r} gives the same output`);
+    }
+    const out = once.toString();
+    assert.ok(!out.includes('::add-mask::'), `seed ${seed}: command lines are removed`);
+    for (const v of values) assert.ok(!out.includes(v), `seed ${seed}: every ::add-mask:: value is masked`);
+    assert.ok(after.length >= out.length - 3 * 20 || out.includes('***'), `seed ${seed}: nothing added`);
+  });
+}

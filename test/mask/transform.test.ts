@@ -68,6 +68,8 @@ const cases: Case[] = [
   { name: '::add-mask:: unescapes %25 %0D %0A', input: '::add-mask::ab%0Acd%25ef\nab\ncd%ef cd%ef\n', want: '*** ***\n' },
   { name: '::add-mask:: only at a line start', input: 'x ::add-mask::abcdefgh\nabcdefgh\n', want: 'x ::add-mask::abcdefgh\nabcdefgh\n' },
   { name: '::add-mask:: prefix that is not a command passes through', input: '::add-mas\n::add\n:', want: '::add-mas\n::add\n:' },
+  { name: '::add-mask:: lines in a row', input: '::add-mask::first-one\n::add-mask::second-two\nfirst-one second-two\n', want: '*** ***\n' },
+  { name: '::add-mask:: among look-alike lines', input: 'a\n::add-x\n::add-mask:\n::add-mask::abcdefgh\nabcdefgh ::\n::', want: 'a\n::add-x\n::add-mask:\n*** ::\n::' },
   { name: '::add-mask:: at end of stream without a line break', input: 'a\n::add-mask::abcdefgh', want: 'a\n' },
   { name: 'secret continues after a removed ::add-mask:: line', secrets: ['abcd\nefgh'], input: 'abcd\n::add-mask::zzzzzzzz\nefgh', want: '***' },
   { name: 'private key block (rules on)', input: '-----BEGIN RSA PRIVATE KEY-----\nMIIEsynthetic\nAAAA\n-----END RSA PRIVATE KEY-----\nafter', want: '***\nafter' },
@@ -119,7 +121,7 @@ test('3. Overlapping or touching matches are masked as one span; end() treats un
   assert.equal((await maskAll([Buffer.from('abcdef'), Buffer.from('abcdefabc')], { secrets: ['abcdef'] })).toString(), '***abc');
 });
 
-test('4. Held-back bytes never exceed the longest literal form minus one (Base64 forms: that many characters plus the line breaks between them; an unfinished `::add-mask::` line or an open rule candidate aside).', () => {
+test('4. Held-back bytes never exceed the longest literal form minus one (Base64 forms: that many characters plus the line breaks between them; an unfinished `::add-mask::` line, an open rule candidate and the token look-behind of pack rules aside).', () => {
   const rnd = prng(42);
   const secrets = ['abcabcabd', 'xyxyxyz-long-one', 'aaaaaaaab'];
   const s = createMaskStream({ secrets, rules: false, commands: false });
@@ -198,4 +200,34 @@ test("8. A rule candidate holds bytes back at most its rule's cap; an undecided 
   const got = await maskAll([Buffer.from(input)]);
   assert.equal(got.toString(), `***${input.slice(16 * 1024)}`, 'masked up to the 16 KiB cap');
   assert.equal(emitted, got.length);
+});
+
+test('every invariant test above has the text of an invariant at the top of src/mask/transform.ts', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { fileURLToPath } = await import('node:url');
+  const path = await import('node:path');
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+  const src = readFileSync(path.join(root, 'src/mask/transform.ts'), 'utf8');
+  const doc = src.slice(0, src.indexOf('*/')).split('\n').map((l) => l.replace(/^\s*\*\s?/, '').trim()).join(' ');
+  const names = readFileSync(path.join(root, 'test/mask/transform.test.ts'), 'utf8')
+    .split('\n').filter((l) => /^test\(['"][0-9]\. /.test(l)).map((l) => l.slice(6, l.lastIndexOf(', ') - 1));
+  assert.equal(names.length, 8, 'eight invariant tests');
+  for (const n of names) assert.ok(doc.includes(n), `invariant documented: ${n.slice(0, 40)}…`);
+});
+
+test('detection-only mode: same engine, input passes through, spans are reported', async () => {
+  const spans: [number, number][] = [];
+  const input = `a ${S} b ${b64(S)} c`;
+  for (const [how, chunks] of chunkings(input).filter(([h]) => !h.startsWith('split'))) {
+    spans.length = 0;
+    const got = await maskAll(chunks, { secrets: [S], detectOnly: true, onMask: (s, e) => spans.push([s, e]) });
+    assert.equal(got.toString(), input, `passes through (${how})`);
+    const merged = spans.reduce<[number, number][]>((acc, [s, e]) => {
+      const last = acc[acc.length - 1];
+      if (last && last[1] === s) last[1] = e;
+      else acc.push([s, e]);
+      return acc;
+    }, []);
+    assert.deepEqual(merged, [[2, 2 + S.length], [2 + S.length + 3, 2 + S.length + 3 + b64(S).length]], how);
+  }
 });

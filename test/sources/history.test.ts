@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Fragment } from '../../src/core/types.js';
 import { historyFragments, inspectRepo, parsePrePush, resolveTips } from '../../src/sources/history.js';
 import { stagedFragments } from '../../src/sources/staged.js';
@@ -52,6 +54,12 @@ test('history: side-branch secret, evil merge, cherry-pick, no repeat at the mer
       const m = frags.find((f) => f.commit?.sha === merge);
       assert.equal(m?.commit?.message, 'merge side (evil)');
       assert.equal(m?.commit?.email, 'author@example.com');
+    }
+    // Several git processes: the same fragments.
+    const key = (f: Fragment): string => `${f.commit?.sha}:${f.path}:${(f.content as Buffer).toString()}:${Array.from(f.lineNumbers ?? []).join(',')}`;
+    const one = (await collect(historyFragments({ repo: r.dir }))).map(key).sort();
+    for (const jobs of [2, 3, 8]) {
+      assert.deepEqual((await collect(historyFragments({ repo: r.dir, jobs }))).map(key).sort(), one, `jobs=${jobs}`);
     }
     // A revision range and --branch.
     const onlyPick = await collect(historyFragments({ repo: r.dir, revisions: ['main~1..pick'] }));
@@ -198,6 +206,33 @@ test('staged: committing a merge scans only what the merge adds, not the merged 
     const frags = await collect(stagedFragments({ repo: r.dir }));
     assert.deepEqual(locate(frags, old), [], `the branch's ${redact(old)} is not reported again`);
     assert.deepEqual(locate(frags, evil), [{ sha: '', path: 'f.txt', line: 6 }]);
+  } finally {
+    r.cleanup();
+  }
+});
+
+test('history: awkward file names through real git, with core.quotePath on and off', async () => {
+  const r = tempRepo();
+  try {
+    const names = ['sp ace.txt', 'new\nline', 'ta\tb', 'quo"te', 'ünï cødé.txt', ' and b'];
+    names.forEach((n, i) => r.write(n, `v${i}\n`));
+    const ten = Array.from({ length: 10 }, (_, i) => `line ${i}`).join('\n') + '\n';
+    r.write('sp ace.txt', ten);
+    r.commit('names');
+    fs.mkdirSync(path.join(r.dir, 'dir with space'));
+    r.git('mv', 'sp ace.txt', 'dir with space/sp ace2.txt');
+    r.write('dir with space/sp ace2.txt', `${ten}more\n`);
+    r.write('bin file.p12', '\0\x01\x02binary\0');
+    r.commit('rename + binary');
+    for (const quote of ['true', 'false']) {
+      r.git('config', 'core.quotePath', quote);
+      const frags = await collect(historyFragments({ repo: r.dir }));
+      const got = frags.map((f) => `${f.path}=${(f.content as Buffer).toString()}@${Array.from(f.lineNumbers ?? []).join(',')}`).sort();
+      assert.deepEqual(got, [
+        ' and b=v5@1', 'bin file.p12=@', 'dir with space/sp ace2.txt=more@11', 'new\nline=v1@1', 'quo"te=v3@1',
+        `sp ace.txt=${ten.slice(0, -1)}@1,2,3,4,5,6,7,8,9,10`, 'ta\tb=v2@1', 'ünï cødé.txt=v4@1',
+      ].sort(), `core.quotePath=${quote}`);
+    }
   } finally {
     r.cleanup();
   }

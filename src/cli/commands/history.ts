@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import type { WriteStream } from 'node:tty';
 import { UsageError, type CliIO } from '../io.js';
+import type { Config } from '../../index.js';
 
 const help = `usage: leakward history [--repo DIR] [REVISION-RANGE...] [options]
        leakward history --pre-push          (in a pre-push hook: reads git's ref lines on stdin)
@@ -20,6 +21,7 @@ history options:
                           again when the rules changed); FILE is updated after a complete scan
       --pre-push          scan exactly the commits a push publishes (stdin: pre-push hook lines)
       --merges MODE       cc (default: combined diff), remerge (git ≥ 2.36) or none
+      --jobs N            diff the commits with N git processes in parallel (default 1; helps on many cores)
       --no-progress       no progress bar (it is only ever drawn when stderr is a terminal)
 `;
 
@@ -49,11 +51,14 @@ export async function run(args: string[], io: CliIO): Promise<number> {
     state: { type: 'string' },
     'pre-push': { type: 'boolean' },
     merges: { type: 'string' },
+    jobs: { type: 'string' },
     'no-progress': { type: 'boolean' },
   });
   if (values['help']) { io.stdout.write(help + '\n' + reportHelp); return 0; }
   const flags = reportFlags(values);
   const str = (k: string): string | undefined => (typeof values[k] === 'string' ? values[k] as string : undefined);
+  // Straight to the module, not through src/index.ts (STYLE layout rule bent on purpose): a hook pays Node's
+  // start-up on every commit, so commands load only what they use, lazily.
   const src = await import('../../sources/history.js');
   const { GitError } = await import('../../sources/git.js');
 
@@ -63,6 +68,11 @@ export async function run(args: string[], io: CliIO): Promise<number> {
   if (str('max-commits') !== undefined) {
     maxCommits = Number(str('max-commits'));
     if (!Number.isInteger(maxCommits) || maxCommits < 1) throw new UsageError('--max-commits takes a positive whole number');
+  }
+  let jobs = 1;
+  if (str('jobs') !== undefined) {
+    jobs = Number(str('jobs'));
+    if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError('--jobs takes a whole number from 1 to 64');
   }
   const prePush = values['pre-push'] === true;
   if (prePush && (positionals.length > 2 || str('branch') || str('log-opts') || str('state'))) {
@@ -93,7 +103,6 @@ export async function run(args: string[], io: CliIO): Promise<number> {
     io.stderr.write(`leakward history: warning: partial clone: blobs that were not fetched cannot be scanned\n`);
   }
   const repo = info.root;
-  const config = await loadCommandConfig(io, repo, flags);
 
   // The selection.
   const selection: { revisions?: string[]; exclude: string[]; branch?: string; since?: string; maxCommits?: number; logOpts?: string } = { exclude: [] };
@@ -129,12 +138,17 @@ export async function run(args: string[], io: CliIO): Promise<number> {
     selection.revisions = positionals;
   }
 
-  // Incremental state.
+  // Incremental state: needs the rules first. Without it, git starts before the rules are loaded and compiled.
   const stateFile = str('state') ? path.resolve(io.cwd, str('state')!) : undefined;
-  const rulesHash = createHash('sha256').update(JSON.stringify({
-    rules: config.rules, allowlists: config.allowlists, enable: flags.enableRules ?? null,
-    depth: flags.maxDecodeDepth ?? null, merges,
-  })).digest('hex').slice(0, 32);
+  let config: Config | undefined;
+  let rulesHash = '';
+  if (stateFile) {
+    config = await loadCommandConfig(io, repo, flags);
+    rulesHash = createHash('sha256').update(JSON.stringify({
+      rules: config.rules, allowlists: config.allowlists, enable: flags.enableRules ?? null,
+      depth: flags.maxDecodeDepth ?? null, merges,
+    })).digest('hex').slice(0, 32);
+  }
   let oldTips: string[] = [];
   if (stateFile && fs.existsSync(stateFile)) {
     let state: StateFile | undefined;
@@ -170,22 +184,25 @@ export async function run(args: string[], io: CliIO): Promise<number> {
   let gitFailure: Error | undefined;
   let opts: import('../../sources/history.js').HistoryOptions;
   try {
-    opts = { repo, merges, ...selection, ...(progress ? { onCommit: () => progress.commit(), onBytes: (n: number) => progress.bytes(n) } : {}) };
+    opts = { repo, merges, jobs, ...selection, ...(progress ? { onCommit: () => progress.commit(), onBytes: (n: number) => progress.bytes(n) } : {}) };
     src.historyLogArgs(opts); // validates the selection before anything runs
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+  const started = src.startHistory(opts);
   const fragments = (async function* () {
-    try { yield* src.historyFragments(opts); } catch (err) { gitFailure = err as Error; }
+    try { yield* started; } catch (err) { gitFailure = err as Error; }
   })();
   let code: number;
   try {
+    config ??= await loadCommandConfig(io, repo, flags);
     // git itself keeps a core busy: scan on the others (in-process on a 2-core machine, where a worker thread
     // only fought git and the parser for CPU: 2.15 s vs 1.61 s on the bench repository).
     const os = await import('node:os');
     const threads = flags.threads ?? Math.max(1, os.availableParallelism() - 1);
     code = await runFindingsCommand({ io, root: repo, flags: { ...flags, threads }, config, fragments, ...(prePush ? { adviceOnFindings: prePushAdvice } : {}) });
   } finally {
+    started.kill(); // no-op when git is done; stops it when the scan ended early (bad config, bad baseline)
     progress?.stop();
   }
   if (gitFailure) {
