@@ -16,6 +16,8 @@ export class CompiledAllowlist {
   readonly target: 'secret' | 'match' | 'line';
   readonly stopwords: readonly string[];
   readonly paths: readonly ByteRegex[];
+  /** `paths` as written (the scanner tests all path patterns of a config at once with one RE2::Set). */
+  readonly pathSources: readonly string[];
   readonly commits: readonly string[];
   readonly targetRules: ReadonlySet<string> | undefined;
 
@@ -24,7 +26,8 @@ export class CompiledAllowlist {
     this.regexes = (spec.regexes ?? []).map((r) => new ByteRegex(r));
     this.target = spec.regexTarget ?? 'secret';
     this.stopwords = (spec.stopwords ?? []).map((s) => s.toLowerCase());
-    this.paths = (spec.paths ?? []).map((r) => new ByteRegex(r));
+    this.pathSources = spec.paths ?? [];
+    this.paths = this.pathSources.map((r) => new ByteRegex(r));
     this.commits = (spec.commits ?? []).map((c) => c.toLowerCase());
     this.targetRules = spec.targetRules && spec.targetRules.length > 0 ? new Set(spec.targetRules) : undefined;
   }
@@ -37,8 +40,8 @@ export class CompiledAllowlist {
    * The part of the verdict fixed by the fragment: 'allow' (every finding allowed), 'deny' (no finding can be
    * allowed by this list in this fragment), or 'check' (depends on each finding's secret/match/line).
    */
-  forFragment(path: string, commit: CommitInfo | undefined): FragmentVerdict {
-    const pathHit = this.paths.length > 0 ? this.paths.some((r) => r.test(path)) : undefined;
+  forFragment(path: string, commit: CommitInfo | undefined, pathMatched?: boolean): FragmentVerdict {
+    const pathHit = this.paths.length > 0 ? (pathMatched ?? this.paths.some((r) => r.test(path))) : undefined;
     const commitHit = this.commits.length > 0 ? commitAllowed(this.commits, commit) : undefined;
     const perFinding = this.regexes.length > 0 || this.stopwords.length > 0;
     if (this.and) {

@@ -19,7 +19,7 @@ import { CompiledAllowlist } from './allowlist.js';
 import { fingerprint as fingerprintOf, DEFAULT_FINGERPRINT_SALT } from './fingerprint.js';
 import { LineTracker } from './lines.js';
 import { CompiledRule, MAX_MATCH, Matcher, type Candidate, type FragmentContext } from './matcher.js';
-import { ByteRegex } from './regex.js';
+import { ByteRegex, RegexSet } from './regex.js';
 import { maxMatchBytes } from './regex-width.js';
 import type { Config, Finding, Fragment, FragmentMeta } from './types.js';
 import { getValidator } from './validators.js';
@@ -88,6 +88,13 @@ class CoreScanner implements Scanner {
   private highCtx: FragmentContext | undefined;
   private readonly salt: string;
   private readonly maxDepth: number;
+  /** Every path pattern of the config (rule `path`s, allowlist `paths`) in one RE2::Set: one call per fragment. */
+  private readonly pathSet: RegexSet | undefined;
+  /** by pattern of pathSet: ≥ 0 rule index, < 0 −(allowlist index + 1) */
+  private readonly pathOwners: Int32Array;
+  /** by rule index: indices of its allowlists (rule-level and global) */
+  private readonly ruleAllowlists: Int32Array[] = [];
+  private readonly allRules: CompiledRule[];
 
   constructor(config: Config, private readonly options: ScanOptions) {
     this.config = config;
@@ -121,34 +128,62 @@ class CoreScanner implements Scanner {
       (spec.regex !== undefined ? this.rules : this.pathOnly).push(rule);
     }
     this.allowlists.forEach((a, i) => this.allowlistIndex.set(a, i));
+    this.allRules = [...this.rules, ...this.pathOnly].sort((a, b) => a.index - b.index);
+    for (const r of this.allRules) this.ruleAllowlists[r.index] = Int32Array.from(r.allowlists, (a) => this.allowlistIndex.get(a)!);
+    const patterns: string[] = [];
+    const owners: number[] = [];
+    for (const r of this.allRules) if (r.spec.path !== undefined) { patterns.push(r.spec.path); owners.push(r.index); }
+    this.allowlists.forEach((a, i) => a.pathSources.forEach((p) => { patterns.push(p); owners.push(-(i + 1)); }));
+    this.pathOwners = Int32Array.from(owners);
+    let set: RegexSet | undefined;
+    try {
+      set = patterns.length > 0 ? new RegexSet(patterns) : undefined;
+    } catch {
+      set = undefined; // too big for one set: test the patterns one by one
+    }
+    this.pathSet = set;
     this.matcher = new Matcher(this.rules, { maxDecodeDepth: this.maxDepth, allowlistIndex: this.allowlistIndex });
     this.maxHighConfidenceMatch = this.rules.filter((r) => r.high).reduce((m, r) => Math.max(m, r.radius), 0);
   }
 
   // --- per fragment -----------------------------------------------------------------------------------------
 
-  private context(meta: FragmentMeta): { ctx: FragmentContext; anyActive: boolean } {
-    const verdicts = new Uint8Array(this.allowlists.length);
-    this.allowlists.forEach((a, i) => {
-      const v = a.forFragment(meta.path, meta.commit);
+  private context(meta: FragmentMeta): { ctx: FragmentContext; anyActive: boolean; pathHits: Uint8Array } {
+    const nRules = this.allRules.length;
+    const nAl = this.allowlists.length;
+    // path patterns: rules [0, nRules), allowlists [nRules, nRules + nAl)
+    const pathHits = new Uint8Array(nRules + nAl);
+    if (this.pathSet) {
+      for (const i of this.pathSet.match(Buffer.from(meta.path))) {
+        const o = this.pathOwners[i]!;
+        pathHits[o >= 0 ? o : nRules - o - 1] = 1;
+      }
+    } else {
+      for (const r of this.allRules) if (r.pathRe?.test(meta.path)) pathHits[r.index] = 1;
+    }
+    const verdicts = new Uint8Array(nAl);
+    let anyAllow = false;
+    for (let i = 0; i < nAl; i++) {
+      const a = this.allowlists[i]!;
+      const v = a.forFragment(meta.path, meta.commit, this.pathSet ? pathHits[nRules + i] === 1 : undefined);
       verdicts[i] = v === 'deny' ? 0 : v === 'allow' ? 1 : 2;
-    });
-    const n = this.rules.length + this.pathOnly.length;
-    const active = new Uint8Array(n);
+      if (v === 'allow') anyAllow = true;
+    }
+    const active = new Uint8Array(nRules);
     let anyActive = false;
     for (const r of this.rules) {
-      if (r.pathRe && !r.pathRe.test(meta.path)) continue;
-      if (r.allowlists.some((a) => verdicts[this.allowlistIndex.get(a)!] === 1)) continue;
+      if (r.pathRe && pathHits[r.index] !== 1) continue;
+      if (anyAllow && this.ruleAllowlists[r.index]!.some((i) => verdicts[i] === 1)) continue;
       active[r.index] = 1;
       anyActive = true;
     }
-    return { ctx: { active, verdicts }, anyActive };
+    return { ctx: { active, verdicts }, anyActive, pathHits };
   }
 
-  private pathFindings(meta: FragmentMeta, ctx: FragmentContext): Finding[] {
+  private pathFindings(meta: FragmentMeta, ctx: FragmentContext, pathHits: Uint8Array): Finding[] {
     const out: Finding[] = [];
     for (const r of this.pathOnly) {
-      if (!r.pathRe!.test(meta.path)) continue;
+      if (pathHits[r.index] !== 1) continue;
       const secret = meta.path;
       const match = `file detected: ${meta.path}`;
       let allowed = false;
@@ -167,7 +202,8 @@ class CoreScanner implements Scanner {
         endLine: line,
         startColumn: 1,
         endColumn: 1,
-        secret,
+        // A path is not a secret: reports show it whole (SARIF uri, text location) rather than scrub it.
+        secret: '',
         match,
         entropy: 0,
         fingerprint: fingerprintOf(r.id, secret, this.salt),
@@ -257,8 +293,8 @@ class CoreScanner implements Scanner {
   // --- public API ---------------------------------------------------------------------------------------------
 
   scanBuffer(content: Buffer, meta: FragmentMeta): Finding[] {
-    const { ctx, anyActive } = this.context(meta);
-    const findings = this.pathFindings(meta, ctx);
+    const { ctx, anyActive, pathHits } = this.context(meta);
+    const findings = this.pathFindings(meta, ctx, pathHits);
     if (!anyActive) return findings;
     for (const f of this.contentFindings(content, meta, ctx)) findings.push(f);
     return findings;
@@ -266,8 +302,8 @@ class CoreScanner implements Scanner {
 
   async *scanFragment(fragment: Fragment): AsyncIterable<Finding> {
     const meta: FragmentMeta = fragment;
-    const { ctx, anyActive } = this.context(meta);
-    yield* this.pathFindings(meta, ctx);
+    const { ctx, anyActive, pathHits } = this.context(meta);
+    yield* this.pathFindings(meta, ctx, pathHits);
     if (!anyActive) return;
     const content = fragment.content;
     if (content instanceof Uint8Array) {

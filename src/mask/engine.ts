@@ -8,7 +8,8 @@
  *    (≤ 12 bytes); a command line is held until its LF (≤ 64 KiB), handed to `onCommand`, and removed.
  *    Everything else passes to step 2 as contiguous runs of the chunk.
  * 2. Scan each run with one automaton over every byte: every form (literal and Base64) and every rule
- *    trigger (in all ASCII cases of its first four letters). Only at a line break, when the text before it
+ *    trigger (in all ASCII cases of its first four letters). While it sits at its root, a filter of the
+ *    needles' first three bytes skips positions where nothing can start. Only at a line break, when the text before it
  *    ends with the start of a Base64 form, a second automaton takes over the Base64 forms with line breaks
  *    skipped (a single LF or CRLF between two characters; anything else resets it) until its partial match
  *    no longer straddles a break; offsets of its characters go through a ring so spans map back to the
@@ -16,13 +17,14 @@
  *    touch. Base64 spans that crossed a break are also noted as "keep" ranges: their breaks are written
  *    through and each line's part becomes `***`. Triggers open rule candidate windows.
  * 3. Decide windows that can be decided (rule says so, cap reached, or end of stream); add their spans.
- * 4. Limit = the earliest offset where a match could still start: the literal automaton's partial match,
+ * 4. Limit = the earliest offset where a match could still start: the main automaton's partial match,
  *    the Base64 automaton's partial match (mapped back to stream offsets through a ring of offsets),
- *    the start of every open window.
+ *    the start of every open window, and (with look-behind rules) the trailing run of token bytes.
  * 5. Emit everything before the limit: raw bytes unchanged, each merged span as one `***`. A span that
  *    reaches the limit is written up to it and stays "open", so a later touching span continues it
  *    without a second `***` (this keeps memory bounded for a secret repeated back to back).
- * 6. Keep the unemitted tail (copied, so the caller's chunk is not retained).
+ * 6. Keep the unemitted tail (copied, so the caller's chunk is not retained). The chunk itself is never
+ *    copied behind the held tail: the two are separate segments while the write lasts.
  * When the registry changes (register() at any time, or an `::add-mask::` line), the automata are rebuilt
  * and the unemitted tail is rescanned from its first byte, so new secrets apply to every byte not yet emitted.
  */
@@ -130,9 +132,14 @@ export class MaskEngine {
   private f = 0; // Base64 characters (non-break bytes) scanned
   private pos = 0; // stream offset of the next byte to scan
   private cursor = 0; // stream offset of the first unemitted byte
-  private data: Buffer = EMPTY; // holds [dataStart, pos), dataStart <= cursor
+  // Unemitted bytes live in at most two segments, so a write's chunk is scanned and emitted in place (as
+  // views) instead of being copied behind the held tail: `data` holds [dataStart, split) — or [dataStart, pos)
+  // without a second segment — and `seg2` holds [split, pos). dataStart <= cursor.
+  private data: Buffer = EMPTY;
   private ownsData = true; // false while `data` is the caller's chunk
   private dataStart = 0;
+  private seg2: Buffer | undefined;
+  private split = 0;
   private spans: number[] = []; // merged, sorted [s0, e0, s1, e1, ...]
   private keeps: number[] = []; // Base64 spans that crossed a line break, merged, sorted
   private windows: Window[] = [];
@@ -304,18 +311,45 @@ export class MaskEngine {
   private ingest(piece: Buffer): void {
     if (piece.length === 0) return;
     if (this.registry.version !== this.version) this.refresh();
+    const at = this.pos;
     if (this.cursor === this.pos) {
       this.data = piece;
       this.ownsData = false;
       this.dataStart = this.pos;
+      this.seg2 = undefined;
     } else {
-      this.data = Buffer.concat([this.data.subarray(this.cursor - this.dataStart, this.pos - this.dataStart), piece]);
-      this.ownsData = true;
-      this.dataStart = this.cursor;
+      if (this.seg2) {
+        // A third segment (only when command lines split a write): fold the first two together.
+        this.data = Buffer.concat(this.pieces(this.cursor, this.pos));
+        this.ownsData = true;
+        this.dataStart = this.cursor;
+      }
+      this.seg2 = piece;
+      this.split = this.pos;
     }
-    const from = this.pos - this.dataStart;
     this.pos += piece.length;
-    this.scan(from, this.data.length);
+    this.scan(piece, 0, piece.length, at);
+  }
+
+  /** The byte at stream offset `off` (unemitted). */
+  private byteAt(off: number): number {
+    return this.seg2 !== undefined && off >= this.split ? this.seg2[off - this.split]! : this.data[off - this.dataStart]!;
+  }
+
+  /** Views of the unemitted bytes [a, b): one, or two when the range crosses the segments. */
+  private pieces(a: number, b: number): Buffer[] {
+    if (a >= b) return [];
+    const d = this.dataStart;
+    const seg2 = this.seg2;
+    if (seg2 === undefined || b <= this.split) return [this.data.subarray(a - d, b - d)];
+    if (a >= this.split) return [seg2.subarray(a - this.split, b - this.split)];
+    return [this.data.subarray(a - d, this.split - d), seg2.subarray(0, b - this.split)];
+  }
+
+  /** The unemitted bytes [a, b) as one buffer (a copy only when they cross the segments). */
+  private slice(a: number, b: number): Buffer {
+    const p = this.pieces(a, b);
+    return p.length === 0 ? EMPTY : p.length === 1 ? p[0]! : Buffer.concat(p);
   }
 
   /** Recompiles when the registry changed and rescans the unemitted tail with the new needles. */
@@ -335,7 +369,13 @@ export class MaskEngine {
     this.bOn = false;
     this.bs = 0;
     this.brk = 0;
-    if (this.pos > this.cursor) this.scan(this.cursor - this.dataStart, this.pos - this.dataStart);
+    if (this.pos > this.cursor) {
+      let at = this.cursor;
+      for (const p of this.pieces(this.cursor, this.pos)) {
+        this.scan(p, 0, p.length, at);
+        at += p.length;
+      }
+    }
   }
 
   /**
@@ -345,9 +385,7 @@ export class MaskEngine {
    * the last two bytes (a needle that starts there would have stopped the skip, but the state still matters
    * for a Base64 partial before a line break and for the hold-back). Line breaks take the slow path.
    */
-  private scan(from: number, to: number): void {
-    const data = this.data;
-    const base = this.dataStart;
+  private scan(data: Buffer, from: number, to: number, base: number): void {
     const T = this.all.delta;
     const C = this.all.classes;
     const G = this.grams;
@@ -458,7 +496,7 @@ export class MaskEngine {
     const lb = this.rules[rule]!.lookbehind;
     if (lb) {
       const floor = Math.max(this.cursor, trigger - lb.max);
-      while (start > floor && lb.accepts(this.data[start - 1 - this.dataStart]!)) start--;
+      while (start > floor && lb.accepts(this.byteAt(start - 1))) start--;
     }
     // Several triggers inside one token give the same window: one is enough. (A rescan after a registration
     // may open a window twice; deciding it twice yields the same spans.)
@@ -483,7 +521,7 @@ export class MaskEngine {
         const accepts = this.lookbehindAccepts;
         const floor = Math.max(this.cursor, this.pos - this.lookbehindMax);
         let p = this.pos;
-        while (p > floor && accepts(this.data[p - 1 - this.dataStart]!)) p--;
+        while (p > floor && accepts(this.byteAt(p - 1))) p--;
         if (p < limit) limit = p;
       }
     }
@@ -496,7 +534,7 @@ export class MaskEngine {
       const rule = this.rules[w.rule]!;
       const capEnd = w.start + rule.cap;
       const end = Math.min(this.pos, capEnd);
-      const win = this.data.subarray(w.start - this.dataStart, end - this.dataStart);
+      const win = this.slice(w.start, end);
       const t = w.trigger - w.start;
       const d = rule.decide(win, t);
       let spans: readonly RelSpan[];
@@ -513,15 +551,13 @@ export class MaskEngine {
 
   private emitTo(limit: number): void {
     const spans = this.spans;
-    const data = this.data;
-    const base = this.dataStart;
     let cur = this.cursor;
     let k = 0;
     while (k < spans.length && spans[k]! < limit) {
       const s = spans[k]!;
       const e = spans[k + 1]!;
       if (cur < s) {
-        this.out.push(data.subarray(cur - base, s - base));
+        for (const p of this.pieces(cur, s)) this.out.push(p);
         cur = s;
         this.maskOpen = false;
       }
@@ -540,7 +576,7 @@ export class MaskEngine {
     }
     if (k > 0) this.spans = spans.slice(k);
     if (cur < limit) {
-      this.out.push(data.subarray(cur - base, limit - base));
+      for (const p of this.pieces(cur, limit)) this.out.push(p);
       cur = limit;
       this.maskOpen = false;
     }
@@ -555,7 +591,7 @@ export class MaskEngine {
   private consumeMasked(a: number, b: number): void {
     if (this.onMask) this.onMask(a, b);
     if (this.detectOnly) {
-      this.out.push(this.data.subarray(a - this.dataStart, b - this.dataStart));
+      for (const p of this.pieces(a, b)) this.out.push(p);
       return;
     }
     const keeps = this.keeps;
@@ -575,7 +611,7 @@ export class MaskEngine {
       }
       const q = ke < b ? ke : b;
       for (; p < q; p++) {
-        const c = this.data[p - this.dataStart]!;
+        const c = this.byteAt(p);
         if (c === 10 || c === 13) {
           this.out.push(c === 10 ? LF_BUF : CR_BUF);
           this.needStars = true;
@@ -598,10 +634,12 @@ export class MaskEngine {
       this.data = EMPTY;
       this.ownsData = true;
       this.dataStart = this.pos;
-    } else if (!this.ownsData || this.dataStart !== this.cursor) {
-      this.data = Buffer.from(this.data.subarray(this.cursor - this.dataStart, this.pos - this.dataStart));
+      this.seg2 = undefined;
+    } else if (this.seg2 !== undefined || !this.ownsData || this.dataStart !== this.cursor) {
+      this.data = Buffer.concat(this.pieces(this.cursor, this.pos));
       this.ownsData = true;
       this.dataStart = this.cursor;
+      this.seg2 = undefined;
     }
   }
 }

@@ -109,9 +109,27 @@ class MaskTransform extends Transform implements MaskStream {
     cb();
   }
 
+  /** Small pieces are joined (fewer downstream writes); big ones go as they are (no copy). */
   private pushAll(pieces: Buffer[]): void {
-    if (pieces.length === 1) this.push(pieces[0]);
-    else if (pieces.length > 1) this.push(Buffer.concat(pieces));
+    if (pieces.length === 1) {
+      this.push(pieces[0]);
+      return;
+    }
+    let total = 0;
+    for (const p of pieces) total += p.length;
+    if (total <= 16 * 1024) {
+      if (total > 0) this.push(Buffer.concat(pieces, total));
+      return;
+    }
+    let small: Buffer[] = [];
+    for (const p of pieces) {
+      if (p.length >= 4096) {
+        if (small.length > 0) this.push(Buffer.concat(small));
+        small = [];
+        this.push(p);
+      } else small.push(p);
+    }
+    if (small.length > 0) this.push(Buffer.concat(small));
   }
 }
 
