@@ -85,6 +85,9 @@ test('core.hooksPath and linked worktrees are honoured', () => {
     r.commit('1');
     r.git('config', 'core.hooksPath', 'my-hooks');
     assert.equal(hookPlace(r.dir).dir, path.join(fs.realpathSync(r.dir), 'my-hooks'));
+    assert.equal(hookPlace(r.dir).shared, false);
+    r.git('config', 'core.hooksPath', path.join(path.dirname(r.dir), 'shared-hooks-elsewhere'));
+    assert.equal(hookPlace(r.dir).shared, true, 'a hooks dir outside the repository is shared');
     r.git('config', '--unset', 'core.hooksPath');
     const wt = `${r.dir}-wt`;
     r.git('worktree', 'add', '-q', wt);

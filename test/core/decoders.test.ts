@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { findSegments, mapSpan, type Segment } from '../../src/core/decoders.js';
 import type { RuleSpec } from '../../src/core/types.js';
-import { brief, config, scanText, token } from './helpers/engine.js';
+import { brief, config, prng, scanText, token } from './helpers/engine.js';
 
 const tok = token('tk_', 24, 21);
 const tokRule: RuleSpec = { id: 'tok', regex: 'tk_[A-Za-z0-9]{24}', keywords: ['tk_'] };
@@ -116,4 +116,26 @@ test('decode: mapSpan maps decoded bytes to the encoded characters', () => {
 test('decode: a secret in decoded text honours the inline allow marker of the original line', () => {
   const got = scanText(config([tokRule]), `v: ${b64(tok)} # leakward:allow\n`);
   assert.equal(got.length, 0);
+});
+
+test('decode: segments found over [0,k) and [k,n) are exactly those over [0,n), for every k (seeded inputs)', () => {
+  const words = ['the ', 'apiKey', ' = ', '"', '\n', 'é', 'someVeryLongIdentifierName', '%41', 'deadbeef'];
+  for (let seed = 1; seed <= 5; seed++) {
+    const r = prng(seed);
+    const parts: string[] = [];
+    while (parts.join('').length < 600) {
+      parts.push(r() < 0.15 ? b64(`k=${token('tk_', 24, Math.floor(r() * 1e6))}\n`) : r() < 0.05 ? `a%20b%40c` : words[Math.floor(r() * words.length)]!);
+    }
+    const buf = Buffer.from(parts.join(''));
+    const whole: Segment[] = [];
+    findSegments(buf, 0, buf.length, whole);
+    assert.ok(whole.length > 0, `seed ${seed} has segments`);
+    const key = (s: Segment): string => `${s.kind}:${s.start}-${s.end}`;
+    for (let k = 0; k <= buf.length; k++) {
+      const split: Segment[] = [];
+      findSegments(buf, 0, k, split);
+      findSegments(buf, k, buf.length, split);
+      assert.deepEqual(split.map(key).sort(), whole.map(key).sort(), `seed ${seed}, split at ${k}`);
+    }
+  }
 });

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createScanner } from '../../src/core/scanner.js';
+import { fingerprint } from '../../src/core/fingerprint.js';
 import { base62, crc32 } from '../../src/core/validators.js';
 import type { RuleSpec } from '../../src/core/types.js';
 import { brief, config, scanText, token } from './helpers/engine.js';
@@ -43,8 +44,8 @@ const cases: Case[] = [
     text: `marker\n${'x'.repeat(500)}\n${tok}\n`, want: [] },
   { name: 'keyword nearby', rules: [{ id: 'r', regex: 'marker: (tk_[A-Za-z0-9]{24})', keywords: ['marker'] }],
     text: `marker: ${tok}\n`, want: [['r', tok]] },
-  { name: 'path-only rule: one finding, secret = path', rules: [{ id: 'p', path: '\\.pem$' }],
-    text: 'anything', path: 'keys/id.pem', want: [['p', 'keys/id.pem']] },
+  { name: 'path-only rule: one finding, empty secret (CONTRACT)', rules: [{ id: 'p', path: '\\.pem$' }],
+    text: 'anything', path: 'keys/id.pem', want: [['p', '']] },
   { name: 'path-only rule: other path', rules: [{ id: 'p', path: '\\.pem$' }], text: 'x', path: 'a.txt', want: [] },
   { name: 'path + regex: runs only on matching paths (match)', rules: [{ id: 'r', path: '\\.env$', regex: 'tk_[A-Za-z0-9]{24}' }],
     text: `${tok}\n`, path: 'prod.env', want: [['r', tok]] },
@@ -81,6 +82,7 @@ test('path-only finding fields: line 1 col 1, match "file detected: <path>", emp
   assert.deepEqual(f.span, [0, 0]);
   assert.equal(f.description, 'PEM file');
   assert.deepEqual(f.tags, ['file']);
+  assert.equal(f.fingerprint, fingerprint('p', 'a/b.pem'), 'fingerprint keyed on the path: one per file');
 });
 
 test('finding fields: description, tags, confidence, commit, entropy, fingerprint format', () => {

@@ -63,6 +63,8 @@ export interface HookPlace {
   readonly dir: string;
   /** For husky: whether git is already pointed at husky (`core.hooksPath` = `.husky/_`). */
   readonly huskyActive: boolean;
+  /** The hooks directory is outside this repository (a global `core.hooksPath`): shared by other repositories. */
+  readonly shared: boolean;
 }
 
 function git(cwd: string, args: string[]): string | undefined {
@@ -84,10 +86,13 @@ export function hookPlace(cwd: string): HookPlace {
     } catch { /* no package.json */ }
   }
   if (husky) {
-    return { root, husky, dir: huskyDir, huskyActive: /(^|\/)\.husky\/_\/?$/.test(hooksPath) };
+    return { root, husky, dir: huskyDir, huskyActive: /(^|\/)\.husky\/_\/?$/.test(hooksPath), shared: false };
   }
   const rel = git(root, ['rev-parse', '--git-path', 'hooks']) ?? '.git/hooks';
-  return { root, husky: false, dir: path.resolve(root, rel), huskyActive: false };
+  const dir = path.resolve(root, rel);
+  const common = path.resolve(root, git(root, ['rev-parse', '--git-common-dir']) ?? '.git');
+  const inside = (d: string, parent: string): boolean => d === parent || d.startsWith(parent + path.sep);
+  return { root, husky: false, dir, huskyActive: false, shared: !inside(dir, root) && !inside(dir, common) };
 }
 
 export type InstallResult =

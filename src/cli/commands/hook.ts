@@ -3,7 +3,7 @@ import path from 'node:path';
 import { UsageError, type CliIO } from '../io.js';
 import { hookPlace, installHook, uninstallHook, type HookName } from './hook-install.js';
 
-const help = `usage: leakward hook install [--pre-push] [--repo DIR]
+const help = `usage: leakward hook install [--pre-push] [--repo DIR] [--force]
        leakward hook uninstall [--repo DIR]
 
 install    add 'leakward staged' to the pre-commit hook (and 'leakward history --pre-push' to the
@@ -11,13 +11,16 @@ install    add 'leakward staged' to the pre-commit hook (and 'leakward history -
            directory (core.hooksPath and worktrees honoured). Existing hooks are kept; running it twice
            changes nothing.
 uninstall  remove exactly what install added.
+
+--force    install even when core.hooksPath points outside this repository (a hooks directory shared by
+           every repository that uses it).
 `;
 
 export async function run(args: string[], io: CliIO): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({ args, allowPositionals: true, strict: true, options: {
-      'pre-push': { type: 'boolean' }, repo: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      'pre-push': { type: 'boolean' }, repo: { type: 'string' }, force: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     } });
   } catch (err) {
     throw new UsageError((err as Error).message);
@@ -39,6 +42,11 @@ export async function run(args: string[], io: CliIO): Promise<number> {
       else if (r.status === 'deleted') io.stdout.write(`leakward: deleted ${rel(r.file)}\n`);
     }
     return 0;
+  }
+  if (place.shared && !parsed.values.force) {
+    io.stderr.write(`leakward: core.hooksPath points to ${place.dir}, outside this repository: a hook there runs for every ` +
+      `repository using it. Re-run with --force to install there anyway, or use husky / the pre-commit framework.\n`);
+    return 2;
   }
   const hooks: HookName[] = parsed.values['pre-push'] ? ['pre-commit', 'pre-push'] : ['pre-commit'];
   let code = 0;
