@@ -110,6 +110,8 @@ export class MaskEngine {
   private readonly detectOnly: boolean;
   private readonly onMask: ((start: number, end: number) => void) | undefined;
   private readonly triggers: TriggerNeedle[];
+  private readonly triggerRule: number[] = [];
+  private readonly triggerFull: Buffer[] = [];
   private readonly triggerKey: string;
   private readonly lookbehindMax: number;
   private readonly lookbehindAccepts: ((byte: number) => boolean) | undefined;
@@ -165,7 +167,13 @@ export class MaskEngine {
     this.lastWindowStart = new Float64Array(this.rules.length).fill(-1);
     this.triggers = [];
     this.rules.forEach((r, rule) => {
-      for (const t of r.triggers) for (const v of caseVariants(t)) this.triggers.push({ bytes: Buffer.from(v, 'utf8'), rule });
+      for (const t of r.triggers) {
+        // The automaton reports trigger ids; each id knows its rule and its whole keyword (lower case).
+        const id = this.triggerRule.length;
+        this.triggerRule.push(rule);
+        this.triggerFull.push(Buffer.from(t.toLowerCase(), 'utf8'));
+        for (const v of caseVariants(t)) this.triggers.push({ bytes: Buffer.from(v, 'utf8'), rule: id });
+      }
     });
     this.triggerKey = this.rules.map((r) => `${r.id}\u0001${r.triggers.join('\u0001')}`).join('\u0002');
     // One look-behind for the whole engine: the widest; rules with a look-behind share the byte test
@@ -429,7 +437,7 @@ export class MaskEngine {
     const len = this.all.maskLen[st]!;
     if (len > 0) this.addSpan(end - len, end);
     const hits = this.all.triggers.get(st);
-    if (hits) for (const [rule, tlen] of hits) this.openWindow(rule, end - tlen);
+    if (hits) for (const [id, tlen] of hits) if (this.keywordAt(id, end - tlen)) this.openWindow(this.triggerRule[id]!, end - tlen);
   }
 
   /**
@@ -489,6 +497,23 @@ export class MaskEngine {
     if (s < this.cursor) s = this.cursor; // defensive: never reach into emitted bytes
     if (e <= s) return;
     this.spans = mergeInto(this.spans, s, e);
+  }
+
+  /**
+   * Triggers are matched on the first four letters of a keyword (in every case); the rest is checked here,
+   * ignoring ASCII case. Bytes not written yet count as a match, so the decision never waits: a window opened
+   * for a keyword that turns out absent finds nothing a present keyword's own window would not.
+   */
+  private keywordAt(id: number, start: number): boolean {
+    const full = this.triggerFull[id]!;
+    for (let j = 4; j < full.length; j++) {
+      const off = start + j;
+      if (off >= this.pos) return true;
+      let c = this.byteAt(off);
+      if (c >= 0x41 && c <= 0x5a) c += 0x20;
+      if (c !== full[j]) return false;
+    }
+    return true;
   }
 
   private openWindow(rule: number, trigger: number): void {

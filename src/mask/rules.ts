@@ -150,6 +150,15 @@ export const isTokenByte = (c: number): boolean =>
   c === 0x2e || c === 0x2b || c === 0x2f || c === 0x3d || c === 0x7e || c === 0x24 || c === 0x3a || c === 0x40 ||
   c === 0x25 || c === 0x26 || c >= 0x80;
 
+/**
+ * Bytes a keyword in the middle of a token may have before it: the characters that precede the keyword inside
+ * the pack's own positive examples (OpenAI `…T3BlbkFJ…`, Mailchimp `…-us12`, webhook URLs `https://…`):
+ * `A–Z a–z 0–9 - . _ / :`. Narrower than isTokenByte, so less is held back at the end of a write.
+ */
+export const isLookbehindByte = (c: number): boolean =>
+  (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x3a) || c === 0x5f || c === 0x2d ||
+  c === 0x2e || c === 0x2f;
+
 /** Cap of a token candidate (bytes from the token's start). */
 export const TOKEN_CAP = 2 * KIB;
 /**
@@ -174,7 +183,7 @@ export function scannerRule(matcher: HighConfidenceMatcher, keywords: readonly s
   return {
     id: 'high-confidence',
     triggers,
-    lookbehind: { max: TOKEN_LOOKBEHIND, accepts: isTokenByte },
+    lookbehind: { max: TOKEN_LOOKBEHIND, accepts: isLookbehindByte },
     cap: Math.max(64, Math.min(TOKEN_CAP, matcher.maxHighConfidenceMatch)),
     decide(w, t) {
       for (let i = t; i < w.length; i++) if (!isTokenByte(w[i]!)) return i;
