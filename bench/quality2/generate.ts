@@ -130,7 +130,7 @@ const shopify = (r: Rng): string => `shpat_${r.str(HEX, 32)}`;
 const hfToken = (r: Rng): string => `hf_${mixed(r, UP + LO, 34)}`;
 const doToken = (r: Rng): string => `dop_v1_${r.str(HEX, 64)}`;
 const telegram = (r: Rng): string => `${1 + r.int(8)}${r.str(DIG, 9)}:AA${mixed(r, ALNUM + '-_', 33)}`;
-const vaultToken = (r: Rng): string => `hvs.${mixed(r, ALNUM + '_-', 24)}`;
+const vaultToken = (r: Rng): string => `hvs.CAESI${mixed(r, ALNUM + '_-', 43)}Gh4KHGh2cy5${mixed(r, ALNUM, 40)}`;
 const tfcToken = (r: Rng): string => `${mixed(r, ALNUM, 14)}.atlasv1.${mixed(r, ALNUM, 67)}`;
 const linear = (r: Rng): string => `lin_api_${mixed(r, ALNUM, 40)}`;
 const postman = (r: Rng): string => `PMAK-${r.str(HEX, 24)}-${r.str(HEX, 34)}`;
