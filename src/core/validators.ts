@@ -310,7 +310,31 @@ function httpBasicCredentials(secret: string): boolean {
   return password !== user && !placeholders.includes(password) && password.length >= 4;
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// Generic rules' value check (detection QA). Appended as one block.
+
+/** Words that make decoded text a documentation placeholder ("isaacs:not my real password"). */
+const ENCODED_PLACEHOLDER_WORDS = ['password', 'passwd', 'not my real', 'not a real', 'notreal', 'example', 'sample', 'dummy',
+  'placeholder', 'changeme', 'secret', 'your_', 'your-', 'xxxx', 'test', 'fake', 'user:pass', 'username'];
+
+/**
+ * Generic assignment values (generic-api-key, generic-password): a value that is well-formed Base64 of printable text
+ * (so an encoded phrase, not random key bytes) is rejected when that text is a placeholder, e.g. npm's README
+ * `auth: 'aXNhYWNzOm5vdCBteSByZWFsIHBhc3N3b3Jk'` (= "isaacs:not my real password"). Everything else passes: this
+ * validator only removes candidates, it never requires a structure.
+ */
+function genericValue(secret: string): boolean {
+  if (secret.length < 12) return true;
+  const bytes = decodeBase64(secret);
+  if (!bytes || bytes.length < 8) return true;
+  const text = bytes.toString('latin1');
+  if (!every(text, (c) => c >= 0x20 && c <= 0x7e)) return true;
+  const lower = text.toLowerCase();
+  return !ENCODED_PLACEHOLDER_WORDS.some((w) => lower.includes(w));
+}
+
 export const validators: Readonly<Record<string, Validator>> = {
+  'generic-value': genericValue,
   'github-crc32': base62Crc32Token,
   'npm-crc32': base62Crc32Token,
   'gitlab-routable-crc32': gitlabRoutableCrc32,

@@ -4,7 +4,7 @@ export { createMaskStream, defaultPackRules, type MaskStream, type MaskStreamOpt
 export { SecretRegistry } from './registry.js';
 export { MaskEngine, MAX_COMMAND_LINE, type MaskRule, type RelSpan, type EngineOptions } from './engine.js';
 export { ByteAutomaton } from './automaton.js';
-export { jwtRule, privateKeyRule, urlCredentialsRule, scannerRule, isTokenByte, isLookbehindByte, TOKEN_CAP, TOKEN_LOOKBEHIND, MIN_TOKEN, type HighConfidenceMatcher } from './rules.js';
+export { jwtRule, privateKeyRule, urlCredentialsRule, scannerRule, endsToken, isLookbehindByte, TOKEN_CAP, TOKEN_LOOKBEHIND, MIN_TOKEN, type HighConfidenceMatcher } from './rules.js';
 export {
   normalizeSecret, secretForms, base64Forms, percentEncode, jsonEscape, xmlEscape, secretsFromEnv, parseSecretsFile,
   unescapeAddMask, DEFAULT_SECRET_ENV_PATTERNS, MIN_SECRET_CODE_POINTS, MIN_PATTERN_SECRET_LENGTH,

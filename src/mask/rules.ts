@@ -144,20 +144,22 @@ export interface HighConfidenceMatcher {
   readonly maxHighConfidenceMatch: number;
 }
 
-/** Bytes that can be part of a token: `A–Z a–z 0–9 _ - . + / = ~ $ : @ % &`, and any non-ASCII byte. */
-export const isTokenByte = (c: number): boolean =>
-  (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x5f || c === 0x2d ||
-  c === 0x2e || c === 0x2b || c === 0x2f || c === 0x3d || c === 0x7e || c === 0x24 || c === 0x3a || c === 0x40 ||
-  c === 0x25 || c === 0x26 || c >= 0x80;
-
 /**
  * Bytes a keyword in the middle of a token may have before it: the characters that precede the keyword inside
  * the pack's own positive examples (OpenAI `…T3BlbkFJ…`, Mailchimp `…-us12`, webhook URLs `https://…`):
- * `A–Z a–z 0–9 - . _ / :`. Narrower than isTokenByte, so less is held back at the end of a write.
+ * `A–Z a–z 0–9 - . _ / :`. Kept narrow: the trailing run of these bytes is held back at the end of every write.
  */
 export const isLookbehindByte = (c: number): boolean =>
   (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x3a) || c === 0x5f || c === 0x2d ||
   c === 0x2e || c === 0x2f;
+
+/**
+ * Where a token candidate ends: whitespace and control bytes, quotes, brackets and braces, `< > \\ | , ;`.
+ * Broader than the look-behind set: secrets such as Django's `django-insecure-…` keys contain `( ) ! ^ * # %`.
+ */
+export const endsToken = (c: number): boolean =>
+  c <= 0x20 || c === 0x7f || c === 0x22 || c === 0x27 || c === 0x60 || c === 0x3c || c === 0x3e || c === 0x5c ||
+  c === 0x7c || c === 0x7b || c === 0x7d || c === 0x5b || c === 0x5d || c === 0x2c || c === 0x3b;
 
 /** Cap of a token candidate (bytes from the token's start). */
 export const TOKEN_CAP = 2 * KIB;
@@ -172,8 +174,8 @@ export const TOKEN_LOOKBEHIND = 256;
 
 /**
  * Plugs the engine's high-confidence rules in. Triggers are the rules' keywords (any case); the candidate
- * window is the token around the keyword: back over up to 256 token bytes, forward to the first byte that
- * is not a token byte (or 2 KiB: the cap). Its spans are whatever `matchSpans` finds in it (windows shorter
+ * window is the token around the keyword: back over up to 256 look-behind bytes, forward to the first byte
+ * that ends a token (endsToken; or 2 KiB: the cap). Its spans are whatever `matchSpans` finds in it (windows shorter
  * than `minToken` bytes are skipped: MIN_TOKEN for the built-in pack). Keywords with
  * spaces (private-key headers) are left to privateKeyRule, which holds a whole block.
  */
@@ -186,7 +188,7 @@ export function scannerRule(matcher: HighConfidenceMatcher, keywords: readonly s
     lookbehind: { max: TOKEN_LOOKBEHIND, accepts: isLookbehindByte },
     cap: Math.max(64, Math.min(TOKEN_CAP, matcher.maxHighConfidenceMatch)),
     decide(w, t) {
-      for (let i = t; i < w.length; i++) if (!isTokenByte(w[i]!)) return i;
+      for (let i = t; i < w.length; i++) if (endsToken(w[i]!)) return i;
       return -1;
     },
     match(w) {

@@ -232,3 +232,12 @@ test('http-basic-credentials (patterns-generic) wants base64 user:password that 
   assert.equal(check(Buffer.from('user:password').toString('base64')), false, 'documentation pair fails');
   assert.equal(check(Buffer.from('nocolon').toString('base64')), false, 'no colon fails');
 });
+
+test('generic-value (detection QA) rejects Base64 of placeholder text and passes everything else', () => {
+  const fn = v('generic-value');
+  assert.equal(fn(Buffer.from('isaacs:not my real password').toString('base64')), false, 'encoded placeholder phrase');
+  assert.equal(fn(Buffer.from('my-sample-api-key-value').toString('base64')), false, 'encoded sample word');
+  assert.equal(fn(Buffer.from('deploy:Xk9qLm2vR7pT4wZ8').toString('base64')), true, 'encoded real-looking pair passes');
+  assert.equal(fn(randomText(ALNUM, 32)), true, 'random key passes');
+  assert.equal(fn(randomBytes(30).toString('base64')), true, 'base64 of random bytes passes');
+});
