@@ -125,22 +125,24 @@ function isDigits(s: string): boolean {
  * the exact pattern searches alone, so adversarial input costs linear time at the exact pattern's speed.
  */
 export class ByteRegex {
-  private readonly re: RE2;
+  /** The exact pattern, searching on its own: compiled up front when there is no relaxed form, else on demand. */
+  private re: RE2 | undefined;
   private readonly search: RE2 | undefined;
   private readonly confirm: RE2 | undefined;
   private stringRe: RE2 | undefined;
   private readonly m: ByteMatch = { start: 0, end: 0, groupCount: 0, groups: [] };
 
   constructor(readonly source: string) {
+    const relaxed = relaxCountedRepeats(source);
     try {
-      this.re = new RE2(source, 'gd');
+      if (relaxed === source) {
+        this.re = new RE2(source, 'gd');
+      } else {
+        this.confirm = new RE2(source, 'yd');
+        this.search = new RE2(relaxed, 'g');
+      }
     } catch (err) {
       throw new RegexSyntaxError(source, err instanceof Error ? err.message : String(err));
-    }
-    const relaxed = relaxCountedRepeats(source);
-    if (relaxed !== source) {
-      this.search = new RE2(relaxed, 'g');
-      this.confirm = new RE2(source, 'yd');
     }
   }
 
@@ -169,7 +171,7 @@ export class ByteRegex {
   }
 
   private exact(buf: Buffer, from: number): ByteMatch | null {
-    const re = this.re;
+    const re = (this.re ??= new RE2(this.source, 'gd'));
     re.lastIndex = from;
     const r = re.exec(buf);
     return r === null ? null : this.fill(r);
