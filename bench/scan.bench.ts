@@ -1,7 +1,7 @@
 /**
  * Scan benchmark (the foundation issue's figures), all in one run over the same generated input:
  *
- *   floor      read every file of the corpus with the same concurrency as the scan (MB/s)
+ *   floor      list and read every file of the corpus on as many worker threads as the scan uses (MB/s)
  *   leakward   `scanFragments(filesSource(...))`, full built-in pack, decoding on (MB/s, ratio to floor)
  *   leakward   the same with decoding off (`maxDecodeDepth: 0`), to show what decoding costs
  *   start-up   `node bin/leakward.js scan <one small file>`, median of N spawns (and bare `node -e 0` for context)
@@ -18,12 +18,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { builtinConfig, filesSource, scanFragments, type Config, type Fragment } from '../src/index.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const workDir = path.join(repoRoot, 'bench', '.work');
 /** Bump when the generator changes, so stale corpora are rebuilt. */
-const GENERATOR_VERSION = 4;
+const GENERATOR_VERSION = 5;
 const TARGET_MBPS = 60;
 const TARGET_STARTUP_MS = 150;
 
@@ -41,7 +42,7 @@ export async function run(argv: string[]): Promise<void> {
   await floor(corpus.dir, threads);
   const floorRes = await floor(corpus.dir, threads);
   const floorMBps = mbps(floorRes.bytes, floorRes.ms);
-  row('floor (read files, same concurrency)', `${fmt(floorMBps)} MB/s`);
+  row(`floor (list + read files, ${threads} threads)`, `${fmt(floorMBps)} MB/s`);
 
   let config: Config | undefined;
   try {
@@ -78,26 +79,62 @@ export async function run(argv: string[]): Promise<void> {
 // ---------------------------------------------------------------------------------------------------
 // Measurements
 
+/**
+ * A reader worker for the floor: reads every file it is sent with the calls leakward's workers use
+ * (open, fstat-free sync reads, close) and acknowledges each batch; `null` asks for its byte count.
+ */
+const FLOOR_WORKER = `
+const { parentPort } = require('node:worker_threads');
+const fs = require('node:fs');
+const buf = Buffer.allocUnsafe(1 << 20);
+let bytes = 0;
+parentPort.on('message', (files) => {
+  if (files === null) return parentPort.postMessage({ bytes });
+  for (const f of files) {
+    const fd = fs.openSync(f, 'r');
+    try { for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0; ) bytes += n; } finally { fs.closeSync(fd); }
+  }
+  parentPort.postMessage({ ack: true });
+});`;
+
+/** The floor: list the corpus with the same source and read every byte on `threads` worker threads. */
 async function floor(dir: string, threads: number): Promise<{ bytes: number; ms: number }> {
   const t0 = performance.now();
-  let bytes = 0;
-  const it = filesSource({ root: dir, useGit: false }).fragments()[Symbol.asyncIterator]();
-  // `threads` concurrent readers, each reading whole files in 64 KiB chunks into one reused buffer.
-  const reader = async (): Promise<void> => {
-    const buf = Buffer.allocUnsafe(64 * 1024);
-    for (let r = await it.next(); !r.done; r = await it.next()) {
-      const f: Fragment = r.value;
-      if (!f.filePath) continue;
-      const fh = await fs.promises.open(f.filePath, 'r');
-      try {
-        for (let n = (await fh.read(buf, 0, buf.length)).bytesRead; n > 0; n = (await fh.read(buf, 0, buf.length)).bytesRead) bytes += n;
-      } finally {
-        await fh.close();
+  const workers = Array.from({ length: threads }, () => new Worker(FLOOR_WORKER, { eval: true }));
+  try {
+    const it = filesSource({ root: dir, useGit: false }).fragments()[Symbol.asyncIterator]();
+    let done = false;
+    const nextBatch = async (): Promise<string[] | undefined> => {
+      const files: string[] = [];
+      while (!done && files.length < 32) {
+        const r = await it.next();
+        if (r.done) done = true;
+        else if ((r.value as Fragment).filePath) files.push((r.value as Fragment).filePath!);
       }
-    }
-  };
-  await Promise.all(Array.from({ length: threads }, reader));
-  return { bytes, ms: performance.now() - t0 };
+      return files.length > 0 ? files : undefined;
+    };
+    // Each worker keeps one batch in hand and one queued, like the scan's pool.
+    const feed = async (w: Worker): Promise<number> => {
+      let outstanding = 0;
+      const acked = (): Promise<void> => new Promise((resolve, reject) => {
+        const onMsg = (): void => { w.off('error', reject); resolve(); };
+        w.once('message', onMsg);
+        w.once('error', reject);
+      });
+      for (let b = await nextBatch(); b; b = await nextBatch()) {
+        w.postMessage(b);
+        if (++outstanding >= 2) { await acked(); outstanding--; }
+      }
+      while (outstanding-- > 0) await acked();
+      const total = new Promise<number>((resolve) => w.once('message', (m: { bytes: number }) => resolve(m.bytes)));
+      w.postMessage(null);
+      return total;
+    };
+    const counts = await Promise.all(workers.map(feed));
+    return { bytes: counts.reduce((a, b) => a + b, 0), ms: performance.now() - t0 };
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
 }
 
 async function scanCorpus(dir: string, config: Config, threads: number, maxDecodeDepth: number | undefined): Promise<{ ms: number; cpuMs: number; findings: number; skipped: number }> {
@@ -267,8 +304,9 @@ type LineFn = (r: Rng) => string;
 function fill(r: Rng, size: number, plant: boolean, head: readonly string[], lines: readonly LineFn[], plantLine: (s: string) => string): string {
   const out: string[] = [...head];
   let n = head.reduce((a, l) => a + l.length + 1, 0);
+  // Somewhere in the first half of the file (lines average well over 30 bytes, so this is always reached).
   const plantAt = plant ? r.int(Math.max(1, Math.floor(size / 60))) : -1;
-  for (let i = 0; n < size; i++) {
+  for (let i = 0; n < size || i <= plantAt; i++) {
     const l = i === plantAt ? plantLine(plantedSecret(r)) : r.pick(lines)(r);
     out.push(l);
     n += l.length + 1;

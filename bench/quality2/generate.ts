@@ -807,6 +807,8 @@ export function generateCorpus(root: string, seed = 424242): Corpus {
     log.secret(`${ts(61)} \x1b[33mwarn\x1b[0m npm http fetch GET 401 https://registry.npmjs.org/@acme%2fui (token ${npmToken(r)})`, 'npm');
     log.negative(`${ts(62)} \x1b[32m+\x1b[0m NPM_TOKEN=***`, 'masked');
     log.secret(`${ts(63)} export AWS_SECRET_ACCESS_KEY=${awsSecret(r)}`, 'aws:secret');
+    log.secret(`${ts(63)} \x1b[32m${ghClassic(r, 'ghp_')}\x1b[0m`, 'github:pat-ansi');
+    log.secret(`${ts(63)} \x1b[36mDB_PASSWORD=${mixed(r, ALNUM, 16)}\x1b[39m`, 'ci:password-ansi');
     log.negative(`${ts(64)} HEAD is now at ${r.str(HEX, 7)} Merge commit '${r.str(HEX, 40)}'`, 'git-sha');
     log.negative(`${ts(65)} Digest: sha256:${r.str(HEX, 64)}`, 'docker-digest');
     log.secret(`${ts(66)} \x1b[31merror\x1b[0m connecting to mongodb://admin:${mixed(r, ALNUM, 14)}@mongo-0.mongo:27017/admin failed`, 'uri:mongodb');
@@ -921,6 +923,225 @@ export function generateCorpus(root: string, seed = 424242): Corpus {
     php.secret(`define('AUTH_KEY',         '${mixed(r, ALNUM + '!@#%^&*()-_=+[]{}|;:,.<>?', 64).replace(/'/g, '')}');`, 'php:wp-salt');
     php.negative("define('DB_USER', 'wordpress');", 'plain');
     php.negative("define('WP_DEBUG', false);", 'plain');
+  }
+
+  // ---- Round 2: more syntaxes, encodings and hard negatives ------------------------------------------------
+  {
+    // Encoded: Kubernetes Secret whose keys do not say "secret" (the decoded content must carry it)
+    const k = file('infra/k8s/app-config-secret.yaml');
+    const envFile = `NODE_ENV=production\nSTRIPE_SECRET_KEY=${stripeSecret(r)}\nSENTRY_ENVIRONMENT=prod\n`;
+    const appJson = JSON.stringify({ github: { token: ghClassic(r, 'ghp_') }, region: 'eu-west-1' });
+    const conn = `Server=sql01;Database=orders;User Id=orders;Password=${mixed(r, ALNUM, 18)};`;
+    k.add('apiVersion: v1', 'kind: Secret', 'metadata:', '  name: app-config', 'type: Opaque', 'data:');
+    k.secret(`  .env: ${Buffer.from(envFile).toString('base64')}`, 'k8s:b64-envfile', true);
+    k.secret(`  app.json: ${Buffer.from(appJson).toString('base64')}`, 'k8s:b64-json', true);
+    k.secret(`  connection: ${Buffer.from(conn).toString('base64')}`, 'k8s:b64-connstring', true);
+    k.secret(`  SLACK: ${Buffer.from(slackBot(r)).toString('base64')}`, 'k8s:b64-slack', true);
+    k.negative(`  config.yaml: ${Buffer.from('log_level: info\nport: 8080\nfeatures:\n  - search\n  - checkout\n').toString('base64')}`, 'b64-benign');
+    k.negative(`  ca.crt: ${Buffer.from(pem(r, 'CERTIFICATE', 'MIIC+zCCAeOgAwIBAgIJ', 6).join('\n')).toString('base64')}`, 'b64-certificate');
+
+    // Sealed secrets (encrypted) and references to secret managers
+    const ss = file('infra/k8s/sealed-db.yaml');
+    ss.add('apiVersion: bitnami.com/v1alpha1', 'kind: SealedSecret', 'metadata:', '  name: db', 'spec:', '  encryptedData:');
+    ss.negative(`    password: AgB${r.str(B64, 600)}==`, 'sealed-secret');
+    ss.negative(`    api_token: AgC${r.str(B64, 560)}=`, 'sealed-secret');
+    const refs = file('infra/refs.yaml');
+    refs.negative('db_password: vault:secret/data/orders/db#password', 'secret-ref');
+    refs.negative('api_token: "{{resolve:secretsmanager:prod/orders/api:SecretString:token}}"', 'secret-ref');
+    refs.negative('client_secret: "@Microsoft.KeyVault(SecretUri=https://acme-kv.vault.azure.net/secrets/client-secret/)"', 'secret-ref');
+    refs.negative('secret_arn: arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/orders/db-AbCdEf', 'secret-ref');
+    refs.negative('password: "${ssm:/prod/orders/db/password}"', 'secret-ref');
+    refs.negative('smtp_password: __SMTP_PASSWORD__', 'placeholder');
+    refs.negative('redis_password: "@@REDIS_PASSWORD@@"', 'placeholder');
+    refs.negative('octopus_api_key: "#{Octopus.Api.Key}"', 'placeholder');
+    refs.negative('app_secret: !Ref AppSecretParameter', 'expression');
+    refs.negative(`kms_key_id: ${uuid(r)}`, 'uuid');
+    refs.negative(`subscription_id: ${uuid(r)}`, 'uuid');
+    refs.negative(`HEROKU_APP_ID: ${uuid(r)}`, 'uuid:heroku-app-id');
+    refs.negative(`session_id: ${r.str(HEX, 32)}`, 'bare-hex');
+    refs.negative('password_min_length: 12', 'number');
+    refs.negative('token_endpoint: https://login.acme.io/oauth2/token', 'url');
+    refs.negative(`ssh_fingerprint: SHA256:${r.str(B64, 43)}`, 'fingerprint');
+
+    // Lockfiles of other ecosystems
+    const pnpm = file('web-app/pnpm-lock.yaml');
+    pnpm.add("lockfileVersion: '9.0'", '', 'packages:', '');
+    for (let i = 0; i < 25; i++) {
+      pnpm.add(`  ${r.pick(['react', 'vite', 'rollup', 'esbuild'])}-${r.str(LO, 5)}@1.${i}.0:`);
+      pnpm.negative(`    resolution: {integrity: sha512-${r.str(B64, 86)}==}`, 'lockfile-integrity');
+    }
+    const cargo = file('rust-agent/Cargo.lock');
+    for (let i = 0; i < 20; i++) {
+      cargo.add('[[package]]', `name = "${r.str(LO, 7)}"`, `version = "0.${i}.3"`, 'source = "registry+https://github.com/rust-lang/crates.io-index"');
+      cargo.negative(`checksum = "${r.str(HEX, 64)}"`, 'lockfile-checksum');
+      cargo.add('');
+    }
+    const poetry = file('django-portal/poetry.lock');
+    for (let i = 0; i < 15; i++) {
+      poetry.add('[[package]]', `name = "${r.str(LO, 6)}"`, `version = "2.${i}.0"`, 'files = [');
+      poetry.negative(`    {file = "${r.str(LO, 6)}-2.${i}.0-py3-none-any.whl", hash = "sha256:${r.str(HEX, 64)}"},`, 'lockfile-hash');
+      poetry.add(']', '');
+    }
+    const composer = file('php-site/composer.lock');
+    composer.add('{', '    "content-hash": "' + r.str(HEX, 32) + '",', '    "packages": [');
+    for (let i = 0; i < 10; i++) {
+      composer.add('        {', `            "name": "vendor/${r.str(LO, 6)}",`, '            "source": {', '                "type": "git",');
+      composer.negative(`                "reference": "${r.str(HEX, 40)}"`, 'git-sha');
+      composer.add('            },', '            "dist": {');
+      composer.negative(`                "shasum": "${r.str(HEX, 40)}"`, 'lockfile-sha1');
+      composer.add('            }', `        }${i < 9 ? ',' : ''}`);
+    }
+    composer.add('    ]', '}');
+    const tflock = file('infra/terraform/.terraform.lock.hcl');
+    tflock.add('provider "registry.terraform.io/hashicorp/aws" {', '  version     = "5.70.0"', '  hashes = [');
+    for (let i = 0; i < 12; i++) tflock.negative(i < 2 ? `    "h1:${r.str(B64, 43)}=",` : `    "zh:${r.str(HEX, 64)}",`, 'lockfile-hash');
+    tflock.add('  ]', '}');
+    const nuget = file('dotnet-api/src/Api/packages.lock.json');
+    nuget.add('{', '  "version": 1,', '  "dependencies": {', '    "net8.0": {');
+    for (let i = 0; i < 10; i++) {
+      nuget.add(`      "Acme.Lib${i}": {`, '        "type": "Direct",', '        "requested": "[1.0.0, )",', '        "resolved": "1.0.0",');
+      nuget.negative(`        "contentHash": "${r.str(B64, 86)}=="`, 'lockfile-hash');
+      nuget.add(`      }${i < 9 ? ',' : ''}`);
+    }
+    nuget.add('    }', '  }', '}');
+    const gomod = file('go-gateway/go.mod');
+    gomod.add('module github.com/acme/gateway', '', 'go 1.22', '', 'require (');
+    for (let i = 0; i < 8; i++) gomod.negative(`\tgithub.com/acme/lib${i} v0.0.0-2024${r.str(DIG, 10)}-${r.str(HEX, 12)}`, 'pseudo-version');
+    gomod.add(')');
+
+    // HTML with SRI, CSP nonce, inline SVG data
+    const html = file('web-app/public/index.html');
+    html.add('<!doctype html>', '<html>', '<head>');
+    html.negative(`  <script src="https://cdn.jsdelivr.net/npm/bootstrap@5.3.3/dist/js/bootstrap.bundle.min.js" integrity="sha384-${r.str(B64, 64)}" crossorigin="anonymous"></script>`, 'sri');
+    html.negative(`  <meta http-equiv="Content-Security-Policy" content="script-src 'nonce-${r.str(B64, 22)}=='">`, 'csp-nonce');
+    html.negative(`  <link rel="icon" href="data:image/x-icon;base64,AAABAAEAEBAAAAEAIABoBAAAFgAAACgAAAAQAAAAIAAAAAEAIAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAAAAD${r.str(B64, 300)}">`, 'data-uri');
+    html.negative(`  <meta name="google-site-verification" content="${mixed(r, ALNUM + '_-', 43)}">`, 'public-id');
+    html.negative(`  <input type="hidden" name="csrf_token" value="${mixed(r, ALNUM, 40)}">`, 'csrf');
+    html.add('</head>', '<body><div id="root"></div></body>', '</html>');
+    const font = file('web-app/src/styles/fonts.css');
+    font.negative(`@font-face { font-family: "Inter"; src: url(data:font/woff2;base64,d09GMgABAAAAA${r.str(B64, 1200)}) format("woff2"); }`, 'data-uri');
+    const smap = file('web-app/public/dist/app.js.map');
+    smap.negative(`{"version":3,"sources":["../src/index.ts"],"names":["apiKey","token"],"mappings":"${Array.from({ length: 300 }, () => r.str('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/', 4 + r.int(4))).join(',')}"}`, 'sourcemap');
+
+    // Public keys / certificates in JSON and JWKS; PGP public key and signature
+    const jwks = file('auth-service/keys/jwks.json');
+    jwks.add('{"keys": [{');
+    jwks.add('  "kty": "RSA",', '  "use": "sig",', `  "kid": "${r.str(HEX, 40)}",`, '  "alg": "RS256",');
+    jwks.negative(`  "n": "${b64u(r.bytes(256))}",`, 'jwk-public');
+    jwks.add('  "e": "AQAB"', '}]}');
+    const jwkPriv = file('auth-service/keys/signing-jwk.json');
+    jwkPriv.add('{', '  "kty": "EC",', '  "crv": "P-256",', `  "x": "${b64u(r.bytes(32))}",`, `  "y": "${b64u(r.bytes(32))}",`);
+    jwkPriv.secret(`  "d": "${b64u(r.bytes(32))}"`, 'jwk:private');
+    jwkPriv.add('}');
+    const certJson = file('auth-service/config/tls.json');
+    certJson.negative(`{"certificate": "${pem(r, 'CERTIFICATE', 'MIIDdzCCAl+gAwIBAgIE', 10).join('\\n')}\\n",`, 'certificate-json');
+    certJson.secretBlock([` "key": "${pem(r, 'PRIVATE KEY', 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC', 12).join('\\n')}\\n"}`], 0, 'pem:json-escaped');
+    const pgp = file('docs/KEYS');
+    pgp.add('-----BEGIN PGP PUBLIC KEY BLOCK-----', '');
+    for (let i = 0; i < 10; i++) pgp.negative(r.str(B64, 64), 'pgp-public');
+    pgp.add(`=${r.str(B64, 4)}`, '-----END PGP PUBLIC KEY BLOCK-----');
+    const pgpPriv = file('infra/gpg/release-signing.asc');
+    pgpPriv.secretBlock(['-----BEGIN PGP PRIVATE KEY BLOCK-----', '', ...Array.from({ length: 12 }, () => r.str(B64, 64)), `=${r.str(B64, 4)}`, '-----END PGP PRIVATE KEY BLOCK-----'], 0, 'pgp:private');
+
+    // YAML block scalar with a private key, git config with token in URL, Dockerfile
+    const ansible = file('infra/ansible/roles/deploy/defaults/main.yml');
+    ansible.add('deploy_user: deploy', 'deploy_ssh_key: |');
+    ansible.secretBlock(pem(r, 'RSA PRIVATE KEY', 'MIIEpAIBAAKCAQEA', 10).map((l) => '  ' + l), 0, 'pem:yaml-block');
+    ansible.negative('deploy_ssh_pub: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI' + r.str(B64, 43) + ' deploy@ci"', 'public-key');
+    const gitcfg = file('ci-tools/gitconfig');
+    gitcfg.add('[user]', '  name = CI Bot', '  email = ci@acme.io', '[url "https://github.com/"]');
+    gitcfg.secret(`  insteadOf = https://x-access-token:${ghClassic(r, 'ghs_')}@github.com/`, 'github:app');
+    gitcfg.add('[remote "origin"]');
+    gitcfg.secret(`  url = https://oauth2:${glpat(r)}@gitlab.acme.io/platform/infra.git`, 'gitlab:pat');
+    const df = file('node-shop/Dockerfile');
+    df.add('FROM node:20-alpine', 'WORKDIR /app', 'COPY package*.json ./');
+    df.secret(`ENV NPM_TOKEN=${npmToken(r)}`, 'npm');
+    df.secret(`ARG SENTRY_AUTH_TOKEN=${sentryUser(r)}`, 'sentry:user');
+    df.negative('ARG GITHUB_TOKEN', 'plain');
+    df.negative('RUN --mount=type=secret,id=npm,target=/root/.npmrc npm ci', 'plain');
+    df.add('CMD ["node", "server.js"]');
+
+    // Python / Go / Java / C# / Kotlin syntaxes
+    const py = file('python-etl/etl/clients.py');
+    py.add('import psycopg2', 'import boto3', '');
+    py.secret(`conn = psycopg2.connect(host="pg.internal", user="etl", password="${mixed(r, ALNUM, 18)}", dbname="dw")`, 'python:kwarg-password');
+    py.secret(`s3 = boto3.client("s3", aws_access_key_id="${awsKeyId(r)}", aws_secret_access_key="${awsSecret(r)}")`, 'aws:kwargs');
+    py.secret(`headers = {"Authorization": "Bearer ${mixed(r, ALNUM, 32)}", "Accept": "application/json"}`, 'python:bearer-dict');
+    py.negative('headers = {"Authorization": f"Bearer {token}"}', 'expression');
+    py.negative('headers = {"Authorization": "Bearer " + os.environ["API_TOKEN"]}', 'placeholder:environ');
+    py.secret(`os.environ.setdefault("DATADOG_API_KEY", "${datadogApi(r)}")`, 'datadog');
+    py.negative('api_key = settings.PARTNER_API_KEY', 'expression');
+    py.negative('password = getpass.getpass("DB password: ")', 'expression');
+    py.negative(`EXAMPLE_KEY = "${awsKeyId(r)}"  # shape only, used by the docs`, 'example-name');
+    const go = file('go-worker/internal/notify/slack.go');
+    go.add('package notify', '', 'import "os"', '');
+    go.secret(`const webhookURL = "${slackHook(r)}"`, 'slack:webhook');
+    go.secret(`func init() { os.Setenv("DB_PASSWORD", "${mixed(r, ALNUM, 16)}") }`, 'go:setenv-password');
+    go.secret(`var client = twilio.NewRestClientWithParams(twilio.ClientParams{Username: "AC${r.str(HEX, 32)}", Password: "${hex32(r)}"})`, 'twilio:auth-token');
+    go.negative('var token = os.Getenv("SLACK_TOKEN")', 'placeholder:getenv');
+    const kt = file('android-app/app/build.gradle.kts');
+    kt.add('android {', '    signingConfigs {', '        create("release") {', '            storeFile = file("release.jks")');
+    kt.secret(`            storePassword = "${mixed(r, ALNUM, 16)}"`, 'gradle:password');
+    kt.secret(`            keyPassword = "${mixed(r, ALNUM, 16)}"`, 'gradle:password');
+    kt.add('        }', '    }', '    defaultConfig {');
+    kt.secret(`        buildConfigField("String", "MAPS_API_KEY", "\\"${googleApi(r)}\\"")`, 'gcp:api-key');
+    kt.negative('        buildConfigField("String", "API_URL", "\\"https://api.acme.io\\"")', 'url');
+    kt.add('    }', '}');
+    const gp = file('android-app/gradle.properties');
+    gp.add('org.gradle.jvmargs=-Xmx2048m', 'android.useAndroidX=true');
+    gp.secret(`artifactoryPassword=${mixed(r, ALNUM, 20)}`, 'gradle:password');
+    gp.secret(`mavenCentralToken=${mixed(r, ALNUM + '+/', 44)}`, 'generic:token');
+    const csx = file('dotnet-api/src/Api/Program.cs');
+    csx.add('var builder = WebApplication.CreateBuilder(args);');
+    csx.secret(`builder.Services.AddStackExchangeRedisCache(o => o.Configuration = "redis.internal:6380,password=${mixed(r, ALNUM, 24)},ssl=True");`, 'redis:connstring');
+    csx.secret(`var blob = new BlobServiceClient("DefaultEndpointsProtocol=https;AccountName=acmelogs;AccountKey=${azureAccountKey(r)};EndpointSuffix=core.windows.net");`, 'azure:storage');
+    csx.negative('var cs = builder.Configuration.GetConnectionString("Default");', 'expression');
+    csx.secret(`const string ClientSecret = "${r.str(ALNUM, 3)}8Q~${mixed(r, ALNUM + '_~.-', 31)}";`, 'azure:client-secret');
+
+    // Okta, Atlassian, Datadog app key, New Relic, Cloudflare origin CA, Azure SAS URL
+    const ops = file('ops/monitoring.env');
+    ops.secret(`OKTA_API_TOKEN=00${mixed(r, ALNUM + '-_', 40)}`, 'okta');
+    ops.secret(`JIRA_API_TOKEN=ATATT3xFfGF0${mixed(r, ALNUM + '-_', 170)}=${r.str(HEX.toUpperCase(), 8)}`, 'atlassian');
+    ops.secret(`DD_APP_KEY=${r.str(HEX, 40)}`, 'datadog:app');
+    ops.secret(`NEW_RELIC_API_KEY=NRAK-${r.str(UP + DIG, 27)}`, 'newrelic:user');
+    ops.secret(`BACKUP_SAS_URL=https://acmebackups.blob.core.windows.net/db?sv=2022-11-02&ss=b&srt=co&sp=rwdlac&se=2027-01-01T00:00:00Z&st=2026-01-01T00:00:00Z&spr=https&sig=${encodeURIComponent(Buffer.from(r.bytes(32)).toString('base64'))}`, 'azure:sas');
+    ops.negative(`DD_SITE=datadoghq.eu`, 'plain');
+    ops.negative(`NEW_RELIC_APP_NAME=orders-prod`, 'plain');
+    ops.negative(`GIT_COMMIT=${r.str(HEX, 40)}`, 'git-sha');
+    ops.negative(`BUILD_ID=${uuid(r)}`, 'uuid');
+
+    // Patch that REMOVES a secret (still leaked in the file) and adds a placeholder
+    const p2 = file('patches/0002-move-token-to-env.patch');
+    p2.add(`From ${r.str(HEX, 40)} Mon Sep 17 00:00:00 2001`, 'From: Dev Two <dev2@acme.io>', 'Subject: [PATCH] read token from env', '', '---');
+    p2.add('diff --git a/src/config.js b/src/config.js', `index ${r.str(HEX, 7)}..${r.str(HEX, 7)} 100644`, '--- a/src/config.js', '+++ b/src/config.js', '@@ -1,4 +1,4 @@');
+    p2.add(' module.exports = {');
+    p2.secret(`-  slackToken: '${slackBot(r)}',`, 'slack:bot');
+    p2.negative('+  slackToken: process.env.SLACK_TOKEN,', 'placeholder:process.env');
+    p2.add('   channel: "#deploys",', ' };', '-- ', '2.45.2');
+
+    // CI log: env dump with masking, a leaked base64 basic header, and a docker login warning
+    const log = file('ci-logs/deploy-991.log');
+    for (let i = 0; i < 30; i++) log.add(`##[group]Run step ${i}`, `  shell: /usr/bin/bash -e {0}`, '##[endgroup]');
+    log.negative('  GITHUB_TOKEN: ***', 'masked');
+    log.negative('  NPM_TOKEN: ***', 'masked');
+    log.secret(`  TF_VAR_db_password: ${mixed(r, ALNUM, 20)}`, 'ci:env-password');
+    log.secret(`< WWW-Authenticate: Basic realm="x"  > Authorization: Basic ${Buffer.from(`svc-ci:${mixed(r, ALNUM, 16)}`).toString('base64')}`, 'header:basic', true);
+    log.negative('WARNING! Using --password via the CLI is insecure. Use --password-stdin.', 'plain');
+    log.negative(`Login Succeeded`, 'plain');
+
+    // Markdown doc with realistic-but-documented values
+    const md = file('docs/api/authentication.md');
+    md.add('# Authentication', '', 'Send your key in the `X-Api-Key` header:', '', '```http');
+    md.negative('X-Api-Key: <your-api-key>', 'placeholder');
+    md.add('```', '', 'Example request:', '', '```bash');
+    md.negative('curl -u admin:admin http://localhost:8080/api', 'placeholder');
+    md.negative('curl -u "$API_USER:$API_PASSWORD" https://api.acme.io', 'placeholder:env');
+    md.negative('export SLACK_BOT_TOKEN=xoxb-your-bot-token', 'placeholder');
+    md.negative('export TOKEN=$(vault kv get -field=token secret/ci)', 'expression');
+    md.add('```', '', 'Webhook signatures use HMAC-SHA256; a signature looks like:', '');
+    md.negative(`    X-Signature: sha256=${r.str(HEX, 64)}`, 'signature');
+    md.add('', 'JWTs without a signature (`alg: none`) are rejected:', '');
+    md.negative(`    ${b64u(JSON.stringify({ alg: 'none', typ: 'JWT' }))}.${b64u(JSON.stringify({ sub: 'demo' }))}.`, 'jwt-none');
   }
 
   // ---- Ordinary code (filler, FP/MB denominator) ---------------------------------------------------------

@@ -14,6 +14,8 @@ import { packageRoot, patternsDir } from './paths.js';
 import type { AllowlistSpec, Config, RuleExample, RuleSpec } from './types.js';
 import { getValidator } from './validators.js';
 import { checkRegex } from './regex.js';
+import { matcherKeywords } from './matcher.js';
+import { markChecked, writePackTables } from './pack-tables.js';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -81,7 +83,11 @@ function readCompiledPack(files: readonly string[]): Config | undefined {
     const built = statSync(compiledPackFile).mtimeMs;
     if (files.some((f) => statSync(path.join(patternsDir, f)).mtimeMs > built)) return undefined;
     const pack = JSON.parse(readFileSync(compiledPackFile, 'utf8')) as Config;
-    return pack.files.length === files.length ? freezeConfig(pack) : undefined;
+    if (pack.files.length !== files.length) return undefined;
+    // Every pattern in the built pack was checked when it was built.
+    for (const a of pack.allowlists) markChecked(a);
+    for (const r of pack.rules) for (const a of r.allowlists ?? []) markChecked(a);
+    return freezeConfig(pack);
   } catch {
     return undefined;
   }
@@ -107,6 +113,12 @@ export function writeCompiledPack(): Config {
   const files = readdirSync(patternsDir).filter((f) => f.endsWith('.toml')).sort();
   const pack = compilePack(files);
   writeFileSync(compiledPackFile, JSON.stringify(pack));
+  // The scanner's construction work for this pack (keyword automata, regex widths): see pack-tables.ts.
+  const withRegex = pack.rules.filter((r) => r.regex !== undefined);
+  writePackTables(
+    [matcherKeywords(withRegex), matcherKeywords(withRegex.filter((r) => r.confidence === 'high'))],
+    withRegex.map((r) => r.regex!),
+  );
   builtin = pack;
   return pack;
 }
@@ -348,7 +360,7 @@ function parseAllowlist(ctx: ParseContext, raw: unknown, loc: TableLocation, rul
   const description = t['description'];
   const stopwords = optionalStrings(ctx, t, 'stopwords', loc, ruleId);
   const commits = optionalStrings(ctx, t, 'commits', loc, ruleId);
-  return {
+  const spec: AllowlistSpec = {
     ...(typeof description === 'string' ? { description } : {}),
     ...(condition ? { condition } : {}),
     ...(regexes ? { regexes } : {}),
@@ -358,6 +370,8 @@ function parseAllowlist(ctx: ParseContext, raw: unknown, loc: TableLocation, rul
     ...(commits ? { commits } : {}),
     ...(targetRules ? { targetRules } : {}),
   };
+  markChecked(spec); // its regexes and paths went through checkRegex above
+  return spec;
 }
 
 function resolveExtends(parsed: ParsedFile, _text: string, file: string, depth: number): Config {

@@ -19,12 +19,13 @@
  *    unless both secrets are equal); a generic rule's candidate is dropped when a specific rule's candidate
  *    (allowed or not) overlaps its secret span.
  */
-import type { CompiledAllowlist } from './allowlist.js';
+import { CompiledAllowlist } from './allowlist.js';
 import { findSegments, mapSpan, type Segment } from './decoders.js';
 import { shannonEntropy } from './entropy.js';
-import { HitList, KeywordAutomaton } from './prefilter.js';
+import { automatonFor, isChecked } from './pack-tables.js';
+import { HitList, type KeywordAutomaton } from './prefilter.js';
 import { ByteRegex } from './regex.js';
-import type { RuleSpec } from './types.js';
+import type { AllowlistSpec, RuleSpec } from './types.js';
 import type { Validator } from './validators.js';
 
 /** Longest match the scanner guarantees to see whole (bytes): also the window overlap. PEM key blocks fit. */
@@ -119,8 +120,8 @@ export class CompiledRule {
   constructor(
     readonly index: number,
     readonly spec: RuleSpec,
-    /** rule-level allowlists followed by the global ones that target this rule */
-    readonly allowlists: readonly CompiledAllowlist[],
+    /** indices (into the scanner's allowlist table) of the rule-level allowlists, then the global ones that target it */
+    readonly allowlistIds: Int32Array,
     readonly pathRe: ByteRegex | undefined,
     readonly validator: Validator | undefined,
     /** how far from a keyword a match can reach (bytes) */
@@ -176,7 +177,52 @@ export interface Candidate {
 
 export interface MatcherOptions {
   readonly maxDecodeDepth: number;
-  readonly allowlistIndex: ReadonlyMap<CompiledAllowlist, number>;
+  /** the scanner's allowlist table (CompiledRule.allowlistIds and FragmentContext.verdicts index it) */
+  readonly allowlists: readonly LazyAllowlist[];
+}
+
+/**
+ * An allowlist whose regexes are compiled when first needed: most lists are only ever consulted for a candidate,
+ * and compiling the pack's ~100 allowlist regexes up front was half of `createScanner` (~7 ms of start-up).
+ * A spec the config loader did not check (a Config built in code) is compiled at once, so a bad pattern still
+ * fails at construction.
+ */
+export class LazyAllowlist {
+  private c: CompiledAllowlist | undefined;
+  /** no `paths`, no `commits`: the fragment never changes its verdict */
+  readonly fixed: boolean;
+  /** the verdict when no path or commit of the list matches: 0 = deny, 2 = check per candidate */
+  readonly baseVerdict: 0 | 2;
+  readonly pathSources: readonly string[];
+  readonly hasCommits: boolean;
+  private readonly targets: ReadonlySet<string> | undefined;
+
+  constructor(readonly spec: AllowlistSpec) {
+    if (!isChecked(spec)) this.c = new CompiledAllowlist(spec);
+    this.pathSources = spec.paths ?? [];
+    this.hasCommits = (spec.commits ?? []).length > 0;
+    this.fixed = this.pathSources.length === 0 && !this.hasCommits;
+    this.baseVerdict = (spec.regexes ?? []).length > 0 || (spec.stopwords ?? []).length > 0 ? 2 : 0;
+    this.targets = spec.targetRules && spec.targetRules.length > 0 ? new Set(spec.targetRules) : undefined;
+  }
+
+  get compiled(): CompiledAllowlist {
+    return (this.c ??= new CompiledAllowlist(this.spec));
+  }
+
+  appliesTo(ruleId: string): boolean {
+    return this.targets === undefined || this.targets.has(ruleId);
+  }
+}
+
+/** The keyword list a Matcher over rules with these specs builds its automaton from (build step: pack-tables.ts). */
+export function matcherKeywords(specs: readonly RuleSpec[]): string[] {
+  const seen = new Set<string>();
+  for (const spec of specs) {
+    const kws = (spec.keywords ?? []).filter((k) => k.length > 0);
+    for (const k of new Set(kws.map((k) => k.toLowerCase()))) seen.add(k);
+  }
+  return [...seen];
 }
 
 export class Matcher {
@@ -210,7 +256,7 @@ export class Matcher {
         kwRules[id]!.push(r);
       }
     }
-    this.ac = new KeywordAutomaton([...kwIndex.keys()]);
+    this.ac = automatonFor([...kwIndex.keys()]);
     this.kwRules = kwRules;
     this.noKeyword = noKeyword;
     const n = rules.reduce((m, r) => Math.max(m, r.index + 1), 0);
@@ -402,9 +448,10 @@ export class Matcher {
   private checkAllowed(c: Candidate, buf: Buffer, ctx: FragmentContext): void {
     let line: string | undefined;
     const lineText = (): string => (line ??= lineAround(buf, c.start, c.end));
-    for (const al of c.rule.allowlists) {
-      const v = ctx.verdicts[this.opts.allowlistIndex.get(al)!];
-      if (v === 2 && al.allows(c.secret, c.match, lineText)) {
+    const ids = c.rule.allowlistIds;
+    for (let k = 0; k < ids.length; k++) {
+      const i = ids[k]!;
+      if (ctx.verdicts[i] === 2 && this.opts.allowlists[i]!.compiled.allows(c.secret, c.match, lineText)) {
         c.allowed = true;
         return;
       }

@@ -11,6 +11,18 @@
  * Keywords are matched case-insensitively for ASCII letters only; other bytes must match exactly.
  */
 
+/** The automaton's tables: what `npm run build` stores in dist/pack-tables.bin (see pack-tables.ts). */
+export interface AutomatonTables {
+  readonly keywords: readonly string[];
+  readonly lengths: Int32Array;
+  readonly cls: Uint8Array;
+  readonly nClasses: number;
+  readonly next: Int32Array;
+  readonly outBase: number;
+  readonly outStart: Int32Array;
+  readonly outIds: Int32Array;
+}
+
 export class KeywordAutomaton {
   readonly keywords: readonly string[];
   /** byte length of each keyword */
@@ -23,8 +35,19 @@ export class KeywordAutomaton {
   private readonly outStart: Int32Array;
   private readonly outIds: Int32Array;
 
-  constructor(keywords: readonly string[]) {
+  /** Builds the DFA for `keywords`, or adopts prebuilt `tables` (which must be for the same keywords). */
+  constructor(keywords: readonly string[], tables?: AutomatonTables) {
     this.keywords = keywords;
+    if (tables) {
+      this.lengths = tables.lengths;
+      this.cls = tables.cls;
+      this.nClasses = tables.nClasses;
+      this.next = tables.next;
+      this.outBase = tables.outBase;
+      this.outStart = tables.outStart;
+      this.outIds = tables.outIds;
+      return;
+    }
     const bytesOf = keywords.map((k) => lowerAscii(Buffer.from(k, 'utf8')));
     this.lengths = Int32Array.from(bytesOf, (b) => b.length);
 
@@ -128,6 +151,12 @@ export class KeywordAutomaton {
         for (let j = a; j < b; j++) hits.push(i + 1, this.outIds[j]!);
       }
     }
+  }
+
+  /** The tables, for storing them (pack-tables.ts). */
+  tables(): AutomatonTables {
+    const { keywords, lengths, cls, nClasses, next, outBase, outStart, outIds } = this;
+    return { keywords, lengths, cls, nClasses, next, outBase, outStart, outIds };
   }
 
   /** Number of DFA states (for reports and benchmarks). */

@@ -15,12 +15,11 @@
  *    1-based columns in code points, `endColumn` inclusive. A finding's position and `span` are its SECRET's.
  */
 import { open, readFile, stat } from 'node:fs/promises';
-import { CompiledAllowlist } from './allowlist.js';
 import { fingerprint as fingerprintOf, DEFAULT_FINGERPRINT_SALT } from './fingerprint.js';
 import { LineTracker } from './lines.js';
-import { CompiledRule, MAX_MATCH, Matcher, type Candidate, type FragmentContext } from './matcher.js';
+import { CompiledRule, LazyAllowlist, MAX_MATCH, Matcher, type Candidate, type FragmentContext } from './matcher.js';
 import { ByteRegex, RegexSet } from './regex.js';
-import { maxMatchBytes } from './regex-width.js';
+import { regexWidth } from './pack-tables.js';
 import type { Config, Finding, Fragment, FragmentMeta } from './types.js';
 import { getValidator } from './validators.js';
 
@@ -76,13 +75,23 @@ export function isBinary(head: Uint8Array): boolean {
   return false;
 }
 
+/** What `context` computes once per fragment path (and commit, when an allowlist names commits). */
+interface PathContext {
+  readonly ctx: FragmentContext;
+  readonly anyActive: boolean;
+  /** path patterns hit: rules [0, nRules), allowlists [nRules, nRules + nAl); undefined when none */
+  readonly pathHits: Uint8Array | undefined;
+}
+
+/** Fragment contexts remembered per path (history: the same files over and over); cleared when full. */
+const CONTEXT_CACHE = 4096;
+
 class CoreScanner implements Scanner {
   readonly config: Config;
   readonly maxHighConfidenceMatch: number;
   private readonly rules: CompiledRule[];
   private readonly pathOnly: CompiledRule[];
-  private readonly allowlists: CompiledAllowlist[];
-  private readonly allowlistIndex = new Map<CompiledAllowlist, number>();
+  private readonly allowlists: LazyAllowlist[];
   private readonly matcher: Matcher;
   private highMatcher: Matcher | undefined;
   private highCtx: FragmentContext | undefined;
@@ -90,11 +99,17 @@ class CoreScanner implements Scanner {
   private readonly maxDepth: number;
   /** Every path pattern of the config (rule `path`s, allowlist `paths`) in one RE2::Set: one call per fragment. */
   private readonly pathSet: RegexSet | undefined;
+  /** path patterns exist but did not fit one set: test them one by one */
+  private readonly pathSlow: boolean;
   /** by pattern of pathSet: ≥ 0 rule index, < 0 −(allowlist index + 1) */
   private readonly pathOwners: Int32Array;
-  /** by rule index: indices of its allowlists (rule-level and global) */
-  private readonly ruleAllowlists: Int32Array[] = [];
   private readonly allRules: CompiledRule[];
+  /** allowlists whose verdict depends on the fragment (they have `paths` or `commits`) */
+  private readonly dynamicLists: Int32Array;
+  private readonly byCommit: boolean;
+  /** The context of a fragment no path pattern and no commit list matches: decided here, shared by them all. */
+  private readonly base: PathContext;
+  private readonly contexts = new Map<string, PathContext>();
 
   constructor(config: Config, private readonly options: ScanOptions) {
     this.config = config;
@@ -106,7 +121,7 @@ class CoreScanner implements Scanner {
       const unknown = [...enable].filter((id) => !known.has(id));
       if (unknown.length > 0) throw new Error(`unknown rule id(s) in enableRules: ${unknown.join(', ')}`);
     }
-    const globals = config.allowlists.map((a) => new CompiledAllowlist(a));
+    const globals = config.allowlists.map((a) => new LazyAllowlist(a));
     this.allowlists = [...globals];
     this.rules = [];
     this.pathOnly = [];
@@ -118,18 +133,19 @@ class CoreScanner implements Scanner {
         validator = getValidator(spec.validate);
         if (!validator) throw new Error(`${where}: unknown validator '${spec.validate}'`);
       }
-      const own = (spec.allowlists ?? []).map((a) => new CompiledAllowlist(a));
-      this.allowlists.push(...own);
-      const lists = [...own, ...globals.filter((g) => g.appliesTo(spec.id))];
+      const ids: number[] = [];
+      for (const a of spec.allowlists ?? []) {
+        ids.push(this.allowlists.length);
+        this.allowlists.push(new LazyAllowlist(a));
+      }
+      globals.forEach((g, i) => { if (g.appliesTo(spec.id)) ids.push(i); });
       const pathRe = spec.path !== undefined ? new ByteRegex(spec.path) : undefined;
-      const width = spec.regex !== undefined ? maxMatchBytes(spec.regex) : 0;
+      const width = spec.regex !== undefined ? regexWidth(spec.regex) : 0;
       const radius = Math.min(width, MAX_MATCH);
-      const rule = new CompiledRule(this.rules.length + this.pathOnly.length, spec, lists, pathRe, validator, radius);
+      const rule = new CompiledRule(this.rules.length + this.pathOnly.length, spec, Int32Array.from(ids), pathRe, validator, radius);
       (spec.regex !== undefined ? this.rules : this.pathOnly).push(rule);
     }
-    this.allowlists.forEach((a, i) => this.allowlistIndex.set(a, i));
     this.allRules = [...this.rules, ...this.pathOnly].sort((a, b) => a.index - b.index);
-    for (const r of this.allRules) this.ruleAllowlists[r.index] = Int32Array.from(r.allowlists, (a) => this.allowlistIndex.get(a)!);
     const patterns: string[] = [];
     const owners: number[] = [];
     for (const r of this.allRules) if (r.spec.path !== undefined) { patterns.push(r.spec.path); owners.push(r.index); }
@@ -142,54 +158,98 @@ class CoreScanner implements Scanner {
       set = undefined; // too big for one set: test the patterns one by one
     }
     this.pathSet = set;
-    this.matcher = new Matcher(this.rules, { maxDecodeDepth: this.maxDepth, allowlistIndex: this.allowlistIndex });
+    this.pathSlow = set === undefined && patterns.length > 0;
+    const dynamic: number[] = [];
+    this.allowlists.forEach((a, i) => { if (!a.fixed) dynamic.push(i); });
+    this.dynamicLists = Int32Array.from(dynamic);
+    this.byCommit = this.allowlists.some((a) => a.hasCommits);
+    const verdicts = Uint8Array.from(this.allowlists, (a) => a.baseVerdict);
+    const active = new Uint8Array(this.allRules.length);
+    let anyActive = false;
+    for (const r of this.rules) {
+      if (r.spec.path !== undefined) continue;
+      active[r.index] = 1;
+      anyActive = true;
+    }
+    this.base = { ctx: { active, verdicts }, anyActive, pathHits: undefined };
+    this.matcher = new Matcher(this.rules, { maxDecodeDepth: this.maxDepth, allowlists: this.allowlists });
     this.maxHighConfidenceMatch = this.rules.filter((r) => r.high).reduce((m, r) => Math.max(m, r.radius), 0);
   }
 
   // --- per fragment -----------------------------------------------------------------------------------------
 
-  private context(meta: FragmentMeta): { ctx: FragmentContext; anyActive: boolean; pathHits: Uint8Array } {
+  /** The fragment's context: the shared base one unless a path pattern or a commit list matches it. */
+  private context(meta: FragmentMeta): PathContext {
+    if (this.pathSet === undefined && !this.pathSlow && this.dynamicLists.length === 0) return this.base;
+    if (this.byCommit) return this.computeContext(meta);
+    let c = this.contexts.get(meta.path);
+    if (c === undefined) {
+      c = this.computeContext(meta);
+      if (this.contexts.size >= CONTEXT_CACHE) this.contexts.clear();
+      this.contexts.set(meta.path, c);
+    }
+    return c;
+  }
+
+  private computeContext(meta: FragmentMeta): PathContext {
     const nRules = this.allRules.length;
     const nAl = this.allowlists.length;
-    // path patterns: rules [0, nRules), allowlists [nRules, nRules + nAl)
-    const pathHits = new Uint8Array(nRules + nAl);
+    let pathHits: Uint8Array | undefined;
     if (this.pathSet) {
-      for (const i of this.pathSet.match(Buffer.from(meta.path))) {
-        const o = this.pathOwners[i]!;
-        pathHits[o >= 0 ? o : nRules - o - 1] = 1;
+      const hit = this.pathSet.match(Buffer.from(meta.path));
+      if (hit.length > 0) {
+        pathHits = new Uint8Array(nRules + nAl);
+        for (const i of hit) {
+          const o = this.pathOwners[i]!;
+          pathHits[o >= 0 ? o : nRules - o - 1] = 1;
+        }
       }
-    } else {
-      for (const r of this.allRules) if (r.pathRe?.test(meta.path)) pathHits[r.index] = 1;
+    } else if (this.pathSlow) {
+      for (const r of this.allRules) {
+        if (r.pathRe?.test(meta.path)) (pathHits ??= new Uint8Array(nRules + nAl))[r.index] = 1;
+      }
     }
-    const verdicts = new Uint8Array(nAl);
+    const base = this.base.ctx;
+    let verdicts = base.verdicts;
     let anyAllow = false;
-    for (let i = 0; i < nAl; i++) {
+    for (let k = 0; k < this.dynamicLists.length; k++) {
+      const i = this.dynamicLists[k]!;
       const a = this.allowlists[i]!;
-      const v = a.forFragment(meta.path, meta.commit, this.pathSet ? pathHits[nRules + i] === 1 : undefined);
-      verdicts[i] = v === 'deny' ? 0 : v === 'allow' ? 1 : 2;
-      if (v === 'allow') anyAllow = true;
+      // With the path set, a list with paths is decided by its hits; without, by its own path regexes.
+      const pathMatched = this.pathSet ? pathHits !== undefined && pathHits[nRules + i] === 1 : undefined;
+      if (pathMatched === false && !a.hasCommits) continue; // nothing matched: its base verdict stands
+      const v = a.compiled.forFragment(meta.path, meta.commit, pathMatched);
+      const code = v === 'deny' ? 0 : v === 'allow' ? 1 : 2;
+      if (code === verdicts[i]) continue;
+      if (verdicts === base.verdicts) verdicts = Uint8Array.from(base.verdicts);
+      verdicts[i] = code;
+      if (code === 1) anyAllow = true;
+    }
+    if (pathHits === undefined && !anyAllow) {
+      return verdicts === base.verdicts ? this.base : { ctx: { active: base.active, verdicts }, anyActive: this.base.anyActive, pathHits };
     }
     const active = new Uint8Array(nRules);
     let anyActive = false;
     for (const r of this.rules) {
-      if (r.pathRe && pathHits[r.index] !== 1) continue;
-      if (anyAllow && this.ruleAllowlists[r.index]!.some((i) => verdicts[i] === 1)) continue;
+      if (r.pathRe && (pathHits === undefined || pathHits[r.index] !== 1)) continue;
+      if (anyAllow && r.allowlistIds.some((i) => verdicts[i] === 1)) continue;
       active[r.index] = 1;
       anyActive = true;
     }
     return { ctx: { active, verdicts }, anyActive, pathHits };
   }
 
-  private pathFindings(meta: FragmentMeta, ctx: FragmentContext, pathHits: Uint8Array): Finding[] {
+  private pathFindings(meta: FragmentMeta, ctx: FragmentContext, pathHits: Uint8Array | undefined): Finding[] {
+    if (pathHits === undefined) return [];
     const out: Finding[] = [];
     for (const r of this.pathOnly) {
       if (pathHits[r.index] !== 1) continue;
       const secret = meta.path;
       const match = `file detected: ${meta.path}`;
       let allowed = false;
-      for (const a of r.allowlists) {
-        const v = ctx.verdicts[this.allowlistIndex.get(a)!];
-        if (v === 1 || (v === 2 && a.allows(secret, match, () => match))) allowed = true;
+      for (const i of r.allowlistIds) {
+        const v = ctx.verdicts[i];
+        if (v === 1 || (v === 2 && this.allowlists[i]!.compiled.allows(secret, match, () => match))) allowed = true;
       }
       if (allowed) continue;
       const line = this.realLine(meta, 0);

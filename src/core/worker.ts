@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Finding, Fragment } from './types.js';
-import { buildScanner, DONE_BATCH, FINDINGS_BATCH, scanOne, type FromWorker, type ToWorker, type WorkerInit } from './workers.js';
+import { buildScanner, DONE_BATCH, FINDINGS_BATCH, scanOne, type FromWorker, type ToWorker, type WireFragment, type WorkerInit } from './workers.js';
 
 const port = parentPort;
 if (!port) throw new Error('leakward: worker.js must run in a worker thread');
@@ -16,14 +16,15 @@ const onSkip = (path: string, reason: Extract<FromWorker, { t: 'skip' }>['reason
   post(detail === undefined ? { t: 'skip', path, reason } : { t: 'skip', path, reason, detail });
 
 const scanner = buildScanner(init.config, init.options, onSkip);
-const queue: ToWorker[] = [];
+/** Fragments received and not yet scanned. */
+const queue: Array<ToWorker['items'][number]> = [];
 let busy = false;
 /** Findings not yet posted, and fragments finished since the last post. */
 let batch: Finding[] = [];
 let done: number[] = [];
 
 port.on('message', (m: ToWorker) => {
-  queue.push(m);
+  for (const item of m.items) queue.push(item);
   if (!busy) void pump();
 });
 post({ t: 'ready' });
@@ -36,24 +37,25 @@ function flush(): void {
 
 async function pump(): Promise<void> {
   busy = true;
-  let m: ToWorker | undefined;
-  while ((m = queue.shift()) !== undefined) {
+  let item: ToWorker['items'][number] | undefined;
+  while ((item = queue.shift()) !== undefined) {
     try {
-      await scanMessage(m);
+      await scanItem(item.fragment);
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err));
       post(e.stack === undefined ? { t: 'error', message: e.message } : { t: 'error', message: e.message, stack: e.stack });
       return; // the main thread ends the scan and terminates us
     }
-    done.push(m.id);
-    // One message per few fragments (not per fragment), and at once when out of work so the main thread refills.
+    done.push(item.id);
+    // One message per few fragments (see PER_WORKER in workers.ts), and at once when out of work so the
+    // main thread refills.
     if (queue.length === 0 || done.length >= DONE_BATCH || batch.length >= FINDINGS_BATCH) flush();
   }
   busy = false;
 }
 
-async function scanMessage(m: ToWorker): Promise<void> {
-  const { content, ...meta } = m.fragment;
+async function scanItem(wire: WireFragment): Promise<void> {
+  const { content, ...meta } = wire;
   const fragment: Fragment =
     content === undefined ? meta : { ...meta, content: Buffer.from(content.buffer, content.byteOffset, content.byteLength) };
   for await (const f of scanOne(scanner, fragment, init.maxFileSize, onSkip)) {

@@ -254,6 +254,6 @@ test('back-pressure: a slow consumer holds the source back (bounded fragments in
     if (consumed === 100) break;
   }
   // Each fragment holds one finding: what was pulled and not consumed is in flight or queued, at most
-  // threads × 8 fragments (plus the one being dispatched).
-  assert.ok(worst <= 2 * 8 + 1, `at most 17 fragments ahead of the consumer (was ${worst})`);
+  // threads × (16 in a worker's hands + a batch of 8 being sent), plus the one being added.
+  assert.ok(worst <= 2 * (16 + 8) + 1, `at most 49 fragments ahead of the consumer (was ${worst})`);
 });
