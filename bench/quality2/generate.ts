@@ -192,6 +192,8 @@ class FileBuilder {
   readonly lines: string[] = [];
   readonly secrets: Planted[] = [];
   readonly negatives: HardNegative[] = [];
+  /** Windows line endings (.NET and PowerShell files are often CRLF). */
+  crlf = false;
   constructor(readonly rel: string) {}
   /** Plain lines (may contain '\n'). */
   add(...texts: string[]): this {
@@ -217,7 +219,8 @@ class FileBuilder {
     return this;
   }
   text(): string {
-    return this.lines.join('\n') + '\n';
+    const eol = this.crlf ? '\r\n' : '\n';
+    return this.lines.join(eol) + eol;
   }
 }
 
@@ -373,6 +376,7 @@ export function generateCorpus(root: string, seed = 424242): Corpus {
     f.add('  }', '}');
 
     const w = file('dotnet-legacy/Web.config');
+    w.crlf = true;
     w.add('<?xml version="1.0" encoding="utf-8"?>', '<configuration>', '  <connectionStrings>');
     w.secret(`    <add name="Main" connectionString="Data Source=sql01;Initial Catalog=Legacy;User Id=legacy_web;Password=${password(r)};" providerName="System.Data.SqlClient" />`, 'dotnet:sqlserver');
     w.add('  </connectionStrings>', '  <appSettings>');
@@ -389,6 +393,7 @@ export function generateCorpus(root: string, seed = 424242): Corpus {
     cs.add('}');
 
     const ps = file('dotnet-api/deploy/Set-Credentials.ps1');
+    ps.crlf = true;
     ps.add('param([string]$Server = "sql01")');
     ps.secret(`$SecurePassword = ConvertTo-SecureString "${password(r)}" -AsPlainText -Force`, 'powershell:securestring');
     ps.add('$Credential = New-Object System.Management.Automation.PSCredential ("deploy", $SecurePassword)');
@@ -1054,9 +1059,11 @@ export function generateCorpus(root: string, seed = 424242): Corpus {
     gitcfg.add('[remote "origin"]');
     gitcfg.secret(`  url = https://oauth2:${glpat(r)}@gitlab.acme.io/platform/infra.git`, 'gitlab:pat');
     const df = file('node-shop/Dockerfile');
+    df.crlf = true;
     df.add('FROM node:20-alpine', 'WORKDIR /app', 'COPY package*.json ./');
     df.secret(`ENV NPM_TOKEN=${npmToken(r)}`, 'npm');
     df.secret(`ARG SENTRY_AUTH_TOKEN=${sentryUser(r)}`, 'sentry:user');
+    df.secret(`ENV SESSION_SECRET ${mixed(r, ALNUM, 32)}`, 'docker:env-secret');
     df.negative('ARG GITHUB_TOKEN', 'plain');
     df.negative('RUN --mount=type=secret,id=npm,target=/root/.npmrc npm ci', 'plain');
     df.add('CMD ["node", "server.js"]');
@@ -1142,6 +1149,42 @@ export function generateCorpus(root: string, seed = 424242): Corpus {
     md.negative(`    X-Signature: sha256=${r.str(HEX, 64)}`, 'signature');
     md.add('', 'JWTs without a signature (`alg: none`) are rejected:', '');
     md.negative(`    ${b64u(JSON.stringify({ alg: 'none', typ: 'JWT' }))}.${b64u(JSON.stringify({ sub: 'demo' }))}.`, 'jwt-none');
+  }
+
+  // ---- Round 3: positional credentials, path-scoped secrets, more encodings ------------------------------------
+  {
+    const mk = file('rails-shop/config/master.key');
+    mk.secret(r.str(HEX, 32), 'rails:master-key');
+    const mk2 = file('rails-shop/config/credentials.yml.enc');
+    mk2.negative(`${r.str(B64, 300)}--${r.str(B64, 16)}--${r.str(B64, 22)}==`, 'rails:encrypted-credentials');
+    const tw = file('python-etl/etl/sms.py');
+    tw.add('from twilio.rest import Client', '');
+    tw.secret(`client = Client("AC${r.str(HEX, 32)}", "${hex32(r)}")`, 'twilio:client-positional');
+    tw.negative('client = Client(os.environ["TWILIO_ACCOUNT_SID"], os.environ["TWILIO_AUTH_TOKEN"])', 'placeholder:environ');
+    const java = file('java-legacy/src/main/java/com/acme/legacy/Db.java');
+    java.add('package com.acme.legacy;', '', 'import java.sql.*;', '', 'final class Db {', '  static Connection open() throws SQLException {');
+    java.secret(`    return DriverManager.getConnection("jdbc:postgresql://pg.internal:5432/legacy", "legacy", "${mixed(r, ALNUM, 16)}");`, 'java:getConnection');
+    java.negative('    // return DriverManager.getConnection(url, user, System.getenv("DB_PASSWORD"));', 'expression');
+    java.add('  }', '}');
+    const php = file('php-site/src/db.php');
+    php.add('<?php');
+    php.secret(`$pdo = new PDO('mysql:host=db;dbname=shop;charset=utf8mb4', 'shop', '${mixed(r, ALNUM, 16)}');`, 'php:pdo');
+    php.negative("$pdo2 = new PDO($dsn, $user, getenv('DB_PASSWORD'));", 'placeholder:getenv');
+    const sh = file('scripts/bootstrap-ci.sh');
+    sh.add('#!/bin/sh', 'set -e');
+    sh.secret(`aws configure set aws_secret_access_key ${awsSecret(r)} --profile ci`, 'aws:secret-cli');
+    sh.secret(`redis-cli -h cache.internal -a ${mixed(r, ALNUM, 20)} FLUSHALL`, 'cli:redis');
+    sh.secret(`keytool -importkeystore -srckeystore in.p12 -destkeystore out.jks -deststorepass ${mixed(r, ALNUM, 14)}`, 'cli:keytool');
+    sh.negative('keytool -list -keystore out.jks -storepass:env STORE_PASS', 'placeholder:env');
+    // double-encoded: base64 of a base64 docker config auth
+    const inner = JSON.stringify({ auths: { 'registry.acme.io': { auth: Buffer.from(`robot$ci:${mixed(r, ALNUM, 32)}`).toString('base64') } } });
+    const env = file('.github/workflows/release.yml');
+    env.add('name: release', 'on: [push]', 'env:');
+    env.secret(`  DOCKER_CONFIG_B64: ${Buffer.from(Buffer.from(inner).toString('base64')).toString('base64')}`, 'ci:b64-b64-dockerconfig', true);
+    env.secret(`  AWS_CREDENTIALS_FILE: ${Buffer.from(`[default]\naws_access_key_id = ${awsKeyId(r)}\naws_secret_access_key = ${awsSecret(r)}\n`).toString('base64')}`, 'ci:b64-aws-credentials', true);
+    env.secret(`  GCP_SA_KEY: ${Buffer.from(JSON.stringify({ type: 'service_account', project_id: 'acme-prod', private_key_id: r.str(HEX, 40), private_key: pem(r, 'PRIVATE KEY', 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC', 16).join('\n') + '\n', client_email: 'ci@acme-prod.iam.gserviceaccount.com' })).toString('base64')}`, 'ci:b64-gcp-sa', true);
+    env.negative(`  ICON_B64: ${Buffer.from(r.bytes(300)).toString('base64')}`, 'b64-binary');
+    env.add('jobs:', '  build:', '    runs-on: ubuntu-latest', '    steps:', '      - run: make release');
   }
 
   // ---- Ordinary code (filler, FP/MB denominator) ---------------------------------------------------------

@@ -7,7 +7,8 @@
  *   encoded recall  recall over planted base64 / percent / hex encoded secrets
  *   FP per MB       false-positive locations / corpus MB
  *
- * Usage: node dist/bench/quality2/run.js [--seed N] [--quiet]
+ * Usage: node dist/bench/quality2/run.js [--seed N] [--quiet] [--config FILE]
+ * (`--config FILE`: scan with another rule pack, e.g. an older one concatenated into one TOML, to compare before/after)
  * Misses and false positives are listed with the rule id, file:line and a redacted excerpt of the line.
  */
 import { execFile } from 'node:child_process';
@@ -22,11 +23,11 @@ interface SarifLike {
   runs: { results?: { ruleId?: string; locations?: { physicalLocation?: { artifactLocation?: { uri?: string }; region?: { startLine?: number } } }[] }[] }[];
 }
 
-function runCli(root: string): Promise<string> {
+function runCli(root: string, config: string | undefined): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      [path.join(repo, 'bin/leakward.js'), 'scan', '--no-git', '--format', 'sarif', root],
+      [path.join(repo, 'bin/leakward.js'), 'scan', '--no-git', '--format', 'sarif', ...(config ? ['--config', config] : []), root],
       { maxBuffer: 1 << 30, cwd: root },
       (err, stdout, stderr) => {
         // exit code 1 = findings; anything else is a failure
@@ -62,10 +63,12 @@ export async function run(argv: string[]): Promise<void> {
   const seedArg = argv.indexOf('--seed');
   const seed = seedArg >= 0 ? Number(argv[seedArg + 1]) : 424242;
   const quiet = argv.includes('--quiet');
+  const configArg = argv.indexOf('--config');
+  const config = configArg >= 0 ? path.resolve(argv[configArg + 1]!) : undefined;
   const root = path.join(repo, 'bench/.work/quality2/corpus');
   const corpus = generateCorpus(root, seed);
   const t0 = Date.now();
-  const sarif = JSON.parse(await runCli(root)) as SarifLike;
+  const sarif = JSON.parse(await runCli(root, config)) as SarifLike;
   const ms = Date.now() - t0;
 
   const planted = new Map<string, (typeof corpus.secrets)[number]>();

@@ -5,7 +5,6 @@
 import { createWriteStream, existsSync } from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 // Module paths rather than the package barrel (`src/index.ts`): the barrel loads the masker and the git sources too,
 // and every millisecond of start-up is paid on each `git commit` through the hook.
 import { ConfigError, loadConfig } from '../core/config.js';
@@ -13,120 +12,11 @@ import { newSalt, readBaseline, writeBaseline } from '../core/baseline.js';
 import { createSuppressor, readGitleaksIgnore } from '../core/suppress.js';
 import { scanFragments } from '../core/workers.js';
 import type { Config, Finding, Fragment } from '../core/types.js';
-import { formatReport, shouldUseColor, type ReportFormat } from '../report/index.js';
+import { formatReport, shouldUseColor } from '../report/index.js';
 import { UsageError, type CliIO } from './io.js';
 
-type Options = NonNullable<ParseArgsConfig['options']>;
-
-/** Flags shared by scan, diff, staged and history. gitleaks' spellings are accepted as aliases. */
-export const reportOptions = {
-  config: { type: 'string', short: 'c' },
-  format: { type: 'string', short: 'f' },
-  'report-format': { type: 'string' },
-  output: { type: 'string', short: 'o' },
-  'report-path': { type: 'string', short: 'r' },
-  redact: { type: 'string' },
-  'show-secrets': { type: 'boolean' },
-  'exit-code': { type: 'string' },
-  baseline: { type: 'string' },
-  'baseline-path': { type: 'string', short: 'b' },
-  'write-baseline': { type: 'string' },
-  'max-decode-depth': { type: 'string' },
-  'enable-rule': { type: 'string', multiple: true },
-  threads: { type: 'string' },
-  verbose: { type: 'boolean', short: 'v' },
-  'no-color': { type: 'boolean' },
-  'no-banner': { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const satisfies Options;
-
-export const reportHelp = `report options:
-  -c, --config FILE         rules config (default: LEAKWARD_CONFIG, .leakward.toml, .gitleaks.toml, built-in)
-  -f, --format FMT          text (default), json or sarif
-  -o, --output FILE         write the report to FILE instead of stdout
-      --redact=N            hide N% of each secret (default: show the first 4 characters)
-      --show-secrets        print secrets whole (never the default)
-      --exit-code N         exit code when there are findings (default 1)
-      --baseline FILE       ignore findings listed in FILE (default: .leakward-baseline.json if present;
-                            a gitleaks JSON report works too)
-      --write-baseline FILE record the current findings' fingerprints in FILE and exit 0
-      --max-decode-depth N  decode Base64/percent/hex and rescan N levels deep (default 2, 0 = off)
-      --enable-rule ID      run only this rule (repeatable)
-      --threads N           worker threads (default: one per core)
-  -v, --verbose             report skipped files (binary, too large, symlinks)
-      --no-color            no colour even on a terminal
-`;
-
-export interface ReportFlags {
-  readonly config?: string;
-  readonly format: ReportFormat;
-  readonly output?: string;
-  readonly redact?: number;
-  readonly showSecrets: boolean;
-  readonly exitCode: number;
-  readonly baseline?: string;
-  readonly writeBaseline?: string;
-  readonly maxDecodeDepth?: number;
-  readonly enableRules?: string[];
-  readonly threads?: number;
-  readonly verbose: boolean;
-  readonly noColor: boolean;
-}
-
-/**
- * Parses a command's arguments: the shared report flags plus the command's own.
- * `--redact` alone means 100%, as in gitleaks.
- */
-export interface ParsedCommand {
-  readonly values: { readonly [flag: string]: string | boolean | string[] | boolean[] | undefined };
-  readonly positionals: string[];
-}
-
-export function parseCommandArgs(args: string[], own: Options): ParsedCommand {
-  const normalised = args.map((a) => (a === '--redact' ? '--redact=100' : a));
-  try {
-    return parseArgs({ args: normalised, options: { ...reportOptions, ...own }, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-}
-
-export function reportFlags(values: Record<string, unknown>): ReportFlags {
-  const str = (k: string): string | undefined => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
-  const format = (str('format') ?? str('report-format') ?? 'text').toLowerCase();
-  if (format !== 'text' && format !== 'json' && format !== 'sarif') {
-    throw new UsageError(`--format must be text, json or sarif (got '${format}')`);
-  }
-  const int = (k: string, min: number, max: number): number | undefined => {
-    const v = str(k);
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${k} takes a whole number from ${min} to ${max}`);
-    return n;
-  };
-  const output = str('output') ?? str('report-path');
-  const baseline = str('baseline') ?? str('baseline-path');
-  const writeBaselineFile = str('write-baseline');
-  const redact = int('redact', 0, 100);
-  const maxDecodeDepth = int('max-decode-depth', 0, 8);
-  const threads = int('threads', 1, 256);
-  const config = str('config');
-  return {
-    format,
-    showSecrets: values['show-secrets'] === true,
-    exitCode: int('exit-code', 0, 255) ?? 1,
-    verbose: values['verbose'] === true,
-    noColor: values['no-color'] === true,
-    ...(config !== undefined ? { config } : {}),
-    ...(output !== undefined ? { output } : {}),
-    ...(redact !== undefined ? { redact } : {}),
-    ...(baseline !== undefined ? { baseline } : {}),
-    ...(writeBaselineFile !== undefined ? { writeBaseline: writeBaselineFile } : {}),
-    ...(maxDecodeDepth !== undefined ? { maxDecodeDepth } : {}),
-    ...(threads !== undefined ? { threads } : {}),
-    ...(Array.isArray(values['enable-rule']) ? { enableRules: values['enable-rule'] as string[] } : {}),
-  };
-}
+export { parseCommandArgs, reportFlags, reportHelp, reportOptions, type ParsedCommand, type ReportFlags } from './args.js';
+import type { ReportFlags } from './args.js';
 
 /** Loads the config, printing its warnings; a broken config is a usage error (exit 2). */
 export async function loadCommandConfig(io: CliIO, root: string, flags: ReportFlags): Promise<Config> {

@@ -202,7 +202,9 @@ export class LazyAllowlist {
     this.pathSources = spec.paths ?? [];
     this.hasCommits = (spec.commits ?? []).length > 0;
     this.fixed = this.pathSources.length === 0 && !this.hasCommits;
-    this.baseVerdict = (spec.regexes ?? []).length > 0 || (spec.stopwords ?? []).length > 0 ? 2 : 0;
+    // as CompiledAllowlist.forFragment decides it when no path and no commit matches
+    const perCandidate = (spec.regexes ?? []).length > 0 || (spec.stopwords ?? []).length > 0;
+    this.baseVerdict = perCandidate && (spec.condition !== 'AND' || this.fixed) ? 2 : 0;
     this.targets = spec.targetRules && spec.targetRules.length > 0 ? new Set(spec.targetRules) : undefined;
   }
 

@@ -128,7 +128,9 @@ export class ByteRegex {
   /** The exact pattern, searching on its own: compiled up front when there is no relaxed form, else on demand. */
   private re: RE2 | undefined;
   private readonly search: RE2 | undefined;
-  private readonly confirm: RE2 | undefined;
+  /** The exact pattern, sticky: compiled at the relaxed search's first candidate (latency: most texts give none,
+   * and a big exact pattern costs 5–7 ms to compile — generic-name-value-secret in every pre-commit hook). */
+  private confirm: RE2 | undefined;
   private stringRe: RE2 | undefined;
   private readonly m: ByteMatch = { start: 0, end: 0, groupCount: 0, groups: [] };
 
@@ -138,7 +140,6 @@ export class ByteRegex {
       if (relaxed === source) {
         this.re = new RE2(source, 'gd');
       } else {
-        this.confirm = new RE2(source, 'yd');
         this.search = new RE2(relaxed, 'g');
       }
     } catch (err) {
@@ -153,12 +154,12 @@ export class ByteRegex {
   exec(buf: Buffer, from: number): ByteMatch | null {
     const search = this.search;
     if (search === undefined) return this.exact(buf, from);
-    const confirm = this.confirm!;
     let at = from;
     for (let failures = 0; failures < MAX_FAILED_CONFIRMS; failures++) {
       search.lastIndex = at;
       const candidate = search.exec(buf);
       if (candidate === null) return null;
+      const confirm = (this.confirm ??= this.compileExact('yd'));
       confirm.lastIndex = candidate.index;
       const r = confirm.exec(buf);
       if (r !== null) return this.fill(r);
@@ -170,8 +171,16 @@ export class ByteRegex {
     return this.exact(buf, at);
   }
 
+  private compileExact(flags: string): RE2 {
+    try {
+      return new RE2(this.source, flags);
+    } catch (err) {
+      throw new RegexSyntaxError(this.source, err instanceof Error ? err.message : String(err));
+    }
+  }
+
   private exact(buf: Buffer, from: number): ByteMatch | null {
-    const re = (this.re ??= new RE2(this.source, 'gd'));
+    const re = (this.re ??= this.compileExact('gd'));
     re.lastIndex = from;
     const r = re.exec(buf);
     return r === null ? null : this.fill(r);

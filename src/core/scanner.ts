@@ -363,14 +363,16 @@ class CoreScanner implements Scanner {
   async *scanFragment(fragment: Fragment): AsyncIterable<Finding> {
     const meta: FragmentMeta = fragment;
     const { ctx, anyActive, pathHits } = this.context(meta);
-    yield* this.pathFindings(meta, ctx, pathHits);
+    // `for … of` rather than `yield*` over arrays: in an async generator `yield*` costs a round of promises even
+    // for an empty array, and a history scan has tens of thousands of small fragments, most without findings.
+    if (pathHits !== undefined) for (const f of this.pathFindings(meta, ctx, pathHits)) yield f;
     if (!anyActive) return;
     const content = fragment.content;
     if (content instanceof Uint8Array) {
       // a Buffer sent to a worker thread arrives as a plain Uint8Array: view it, don't copy
       const u8: Uint8Array = content;
       const buf = Buffer.isBuffer(u8) ? u8 : Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
-      yield* this.contentFindings(buf, meta, ctx);
+      for (const f of this.contentFindings(buf, meta, ctx)) yield f;
       return;
     }
     if (content !== undefined) {
@@ -399,7 +401,7 @@ class CoreScanner implements Scanner {
         onSkip?.(meta.path, 'unreadable', errorCode(err));
         return;
       }
-      yield* this.contentFindings(buf, meta, ctx);
+      for (const f of this.contentFindings(buf, meta, ctx)) yield f;
       return;
     }
     yield* this.scanStream(fileChunks(file, (err) => onSkip?.(meta.path, 'unreadable', errorCode(err))), meta, ctx);
@@ -491,7 +493,7 @@ class CoreScanner implements Scanner {
   matchSpans(buf: Buffer): RuleMatch[] {
     if (!this.highMatcher) {
       const high = this.rules.filter((r) => r.high);
-      this.highMatcher = new Matcher(high, { maxDecodeDepth: 0, allowlistIndex: this.allowlistIndex });
+      this.highMatcher = new Matcher(high, { maxDecodeDepth: 0, allowlists: this.allowlists });
       this.highCtx = this.context({ path: '' }).ctx;
     }
     const m = this.highMatcher;

@@ -213,6 +213,9 @@ async function* run(
   // `fragments: 0` means: start the workers at once and send them everything (no in-process phase).
   const eager = afterFragments <= 0;
   if (pool && eager) pool.start();
+  // Compile the rules now, not at the first fragment: a source that already started its producer (git diff / log)
+  // fills its pipe meanwhile (latency: the pre-commit hook).
+  if (!eager) localScanner();
   try {
     for (;;) {
       if (pool) {

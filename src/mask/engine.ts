@@ -49,6 +49,12 @@ export interface MaskRule {
   readonly lookbehind?: { readonly max: number; readonly accepts: (byte: number) => boolean };
   /** Most bytes a candidate may hold back, counted from the window's first byte. */
   readonly cap: number;
+  /**
+   * Optional cheap rejection, checked when a candidate opens (no window is cut, nothing is held): when a byte of
+   * the window from the trigger on and before offset `minLength` satisfies `ends`, the candidate yields no spans.
+   * It must agree with decide/match (the scanner rule: a token shorter than the shortest secret).
+   */
+  readonly shortReject?: { readonly minLength: number; readonly ends: (byte: number) => boolean };
   /** An undecided candidate at its cap (or at end of stream) is masked whole instead of matched. */
   readonly failClosed?: boolean;
   /**
@@ -122,6 +128,10 @@ export class MaskEngine {
   private b64!: ByteAutomaton;
   private base64Of!: Int32Array;
   private grams: Uint8Array | undefined;
+  private grams4: Int32Array | undefined;
+  private short3: Int32Array | undefined;
+  private skipSlow = 1;
+  private breakStops: Int32Array | undefined;
   private offs = new Float64Array(2);
   private ringMask = 1;
 
@@ -369,6 +379,9 @@ export class MaskEngine {
     this.b64 = c.base64;
     this.base64Of = c.base64Of;
     this.grams = c.grams;
+    this.grams4 = c.grams4;
+    this.short3 = c.short3;
+    this.breakStops = c.breakStops;
     let ring = 2;
     while (ring <= this.b64.maxNeedle + 1) ring *= 2;
     if (ring > this.offs.length) this.offs = new Float64Array(ring);
@@ -388,37 +401,39 @@ export class MaskEngine {
 
   /**
    * The hot loop. While the automaton is at its root (and the Base64 automaton is idle), a start filter over
-   * three-byte grams skips every position where no needle or trigger can begin, with no dependency between
-   * iterations; elsewhere it takes one table load per byte. Leaving the skip, the true state is rebuilt from
-   * the last two bytes (a needle that starts there would have stopped the skip, but the state still matters
-   * for a Base64 partial before a line break and for the hold-back). Line breaks take the slow path.
+   * three-byte grams skips every position where no needle or trigger can begin: the two bytes before the next
+   * one stay in registers (one load per byte); where the three-byte stage says yes, a four-byte second stage
+   * (registry.ts) decides whether to leave the skip. A line break is skipped too unless the two bytes before it may
+   * end the start of a Base64 form (`breakStops`); such a break and the two bytes before it take the slow path,
+   * which starts the break-skipping Base64 automaton. A break at the skip's first position is harmless (the
+   * state before it is the root); one at the second is never skipped. Elsewhere it takes one table load per
+   * byte. Leaving the skip, the true state is rebuilt from the last two bytes (a needle that starts there would
+   * have stopped the skip, but the state still matters for the hold-back).
    */
   private scan(data: Buffer, from: number, to: number, base: number): void {
     const T = this.all.delta;
     const C = this.all.classes;
-    const G = this.grams;
+    const filter = this.grams !== undefined;
     let as = this.as;
     let bOn = this.bOn;
     let i = from;
     while (i < to) {
-      if (G !== undefined && as === 0 && !bOn) {
+      let slow = 1; // bytes for the slow path before the skip may resume
+      if (filter && as === 0 && !bOn && i + 2 < to) {
         const skipStart = i;
-        while (i + 2 < to) {
-          const c = data[i]!;
-          if (c === 10 || c === 13 || G[(c * 1031 + data[i + 1]! * 37 + data[i + 2]!) & 0xffff] !== 0) break;
-          i++;
-        }
+        i = this.skip(data, i, to);
+        slow = this.skipSlow;
         if (i > skipStart) {
           // Rebuild the state before i from at most two bytes (all within the skipped run).
           as = 0;
-          for (let k = Math.max(skipStart, i - 2); k < i; k++) {
+          for (let k = i - 2 > skipStart ? i - 2 : skipStart; k < i; k++) {
             const x = T[as + C[data[k]!]!]!;
             as = x < 0 ? ~x : x;
           }
         }
       }
-      const stop = i + 1 < to ? i + 1 : to;
-      for (; i < stop || (i < to && (as !== 0 || bOn || G === undefined)); i++) {
+      const stop = i + slow < to ? i + slow : to;
+      for (; i < stop || (i < to && (as !== 0 || bOn || !filter)); i++) {
         const c = data[i]!;
         const prev = as;
         const x = T[as + C[c]!]!;
@@ -430,6 +445,50 @@ export class MaskEngine {
       }
     }
     this.as = as;
+  }
+
+  /**
+   * The skip loop of `scan` (its own function: fewer live values, so the compiled loop keeps them in registers).
+   * From i (i + 2 < to, state at the root), returns the first position the slow path must take, with the number
+   * of bytes it must take in `skipSlow`.
+   */
+  private skip(data: Buffer, i: number, to: number): number {
+    const G = this.grams!;
+    let a = data[i]!;
+    let b = data[i + 1]!;
+    this.skipSlow = 1;
+    if (b === 10 || b === 13) {
+      this.skipSlow = 2;
+      return i;
+    }
+    for (;;) {
+      const c = data[i + 2]!;
+      if (G[(a * 1031 + b * 37 + c) & 0xffff] !== 0 && this.secondStage(data, i, to)) return i;
+      if ((c === 10 || c === 13) && (this.breakStops![(a << 3) | (b >>> 5)]! & (1 << (b & 31))) !== 0) {
+        this.skipSlow = 3;
+        return i;
+      }
+      a = b;
+      b = c;
+      if (++i + 2 >= to) return i;
+    }
+  }
+
+  /**
+   * Second stage of the start filter (registry.ts: gramHash4, short3) where the first said yes: may a needle begin
+   * at i? At the end of the data, yes; before a line break too (a Base64 form may go on after it).
+   */
+  private secondStage(data: Buffer, i: number, to: number): boolean {
+    if (i + 3 >= to) return true;
+    const a = data[i]!;
+    const b = data[i + 1]!;
+    const c = data[i + 2]!;
+    const d = data[i + 3]!;
+    if (d === 10 || d === 13) return true;
+    const s3 = this.short3![(a * 8191 + b * 1031 + c * 131) & 0xfff]!;
+    if (s3 !== 0 && (s3 < 0 || s3 === (0x1000000 | (a << 16) | (b << 8) | c))) return true;
+    const h = Math.imul((a << 24) | (b << 16) | (c << 8) | d, 0x9e3779b1) >>> 14;
+    return (this.grams4![h >>> 5]! & (1 << (h & 31))) !== 0;
   }
 
   private onMatch(row: number, end: number): void {
@@ -527,6 +586,12 @@ export class MaskEngine {
     // may open a window twice; deciding it twice yields the same spans.)
     if (this.lastWindowStart[rule] === start) return;
     this.lastWindowStart[rule] = start;
+    const quick = this.rules[rule]!.shortReject;
+    if (quick) {
+      // Most keyword hits in logs are words (`path`, `Sentry`): decided here, without a window.
+      const lim = Math.min(this.pos, start + quick.minLength);
+      for (let p = trigger; p < lim; p++) if (quick.ends(this.byteAt(p))) return;
+    }
     this.windows.push({ rule, start, trigger });
   }
 

@@ -20,10 +20,31 @@ export interface CompiledNeedles {
    * (undefined when one is shorter than 3 bytes). Where it is 0, nothing can start: the engine skips ahead.
    */
   readonly grams: Uint8Array | undefined;
+  /**
+   * Second stage of the start filter, asked only where `grams` says yes (cheaper than leaving the skip, which
+   * common words that begin a trigger, like `lin…` or `api…`, would otherwise do): a position can begin a needle
+   * only if bit gramHash4(b0, b1, b2, b3) of `grams4` is set (some needle of 4 bytes or more begins with those
+   * four) or `short3` holds b0 b1 b2 (a 3-byte needle is those three). Both are small (32 KiB and 4 KiB): they
+   * are read rarely, and bigger tables cost a cache miss each time (measured: slower than no second stage).
+   */
+  readonly grams4: Int32Array | undefined;
+  /** Exact: `short3[gramHash3b(…)]` is `0x1000000 | b0 << 16 | b1 << 8 | b2` of the 3-byte needle there, -1 if several. */
+  readonly short3: Int32Array | undefined;
+  /**
+   * With the start filter: bit `(b0 << 8) | b1` of `breakStops` is set when the two bytes b0 b1 before a line break may end
+   * the start of a Base64 form (the state reached from the root over them maps to a Base64 row), so the break
+   * must take the slow path that starts the break-skipping automaton; elsewhere the filter skips breaks too.
+   */
+  readonly breakStops: Int32Array | undefined;
 }
 
 /** Hash of three bytes into the start filter (16 bits). */
 export const gramHash = (b0: number, b1: number, b2: number): number => (b0 * 1031 + b1 * 37 + b2) & 0xffff;
+/** Hash of four bytes into the second stage (distinct for grams that differ in the last byte only). */
+export const gramHash4 = (b0: number, b1: number, b2: number, b3: number): number =>
+  Math.imul((b0 << 24) | (b1 << 16) | (b2 << 8) | b3, 0x9e3779b1) >>> 14;
+/** A second hash of three bytes (for 3-byte needles in the second stage). */
+export const gramHash3b = (b0: number, b1: number, b2: number): number => (b0 * 8191 + b1 * 1031 + b2 * 131) & 0xfff;
 
 export class SecretRegistry {
   private readonly values = new Set<string>();
@@ -75,14 +96,39 @@ export class SecretRegistry {
     const all = new ByteAutomaton([...[...this.literal].map(enc), ...b64], triggers);
     const base64 = new ByteAutomaton(b64);
     let grams: Uint8Array | undefined = new Uint8Array(65536);
+    let grams4: Int32Array | undefined = new Int32Array((1 << 18) >>> 5);
+    let short3: Int32Array | undefined = new Int32Array(4096);
     for (const n of [...[...this.literal].map(enc), ...b64, ...triggers.map((t) => t.bytes)]) {
       if (n.length < 3) {
-        grams = undefined;
+        grams = grams4 = short3 = undefined;
         break;
       }
       grams[gramHash(n[0]!, n[1]!, n[2]!)] = 1;
+      if (n.length === 3) {
+        const h = gramHash3b(n[0]!, n[1]!, n[2]!);
+        const key = 0x1000000 | (n[0]! << 16) | (n[1]! << 8) | n[2]!;
+        short3![h] = short3![h] === 0 || short3![h] === key ? key : -1;
+      }
+      else {
+        const h = gramHash4(n[0]!, n[1]!, n[2]!, n[3]!);
+        grams4![h >>> 5] |= 1 << (h & 31);
+      }
     }
-    this.cache = { version: this.version, triggerKey, all, base64, base64Of: all.suffixMap(base64, b64), grams };
+    const base64Of = all.suffixMap(base64, b64);
+    let breakStops: Int32Array | undefined;
+    if (grams !== undefined) {
+      breakStops = new Int32Array(65536 >>> 5);
+      const { delta, classes, classCount } = all;
+      for (let b0 = 0; b0 < 256; b0++) {
+        const x = delta[classes[b0]!]!;
+        const r0 = x < 0 ? ~x : x;
+        for (let b1 = 0; b1 < 256; b1++) {
+          const y = delta[r0 + classes[b1]!]!;
+          if (base64Of[(y < 0 ? ~y : y) / classCount] !== 0) breakStops[b0 << 3 | b1 >>> 5] |= 1 << (b1 & 31);
+        }
+      }
+    }
+    this.cache = { version: this.version, triggerKey, all, base64, base64Of, grams, grams4, short3, breakStops };
     return this.cache;
   }
 }

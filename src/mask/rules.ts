@@ -187,6 +187,7 @@ export function scannerRule(matcher: HighConfidenceMatcher, keywords: readonly s
     triggers,
     lookbehind: { max: TOKEN_LOOKBEHIND, accepts: isLookbehindByte },
     cap: Math.max(64, Math.min(TOKEN_CAP, matcher.maxHighConfidenceMatch)),
+    ...(minToken > 0 ? { shortReject: { minLength: minToken, ends: endsToken } } : {}),
     decide(w, t) {
       for (let i = t; i < w.length; i++) if (endsToken(w[i]!)) return i;
       return -1;

@@ -19,7 +19,7 @@
  * 6. A file with no added lines yields a Fragment with empty content when its path is new to the commit
  *    (new file, binary file, rename/copy target) so that path-only rules (`*.p12`) still fire; deletions and
  *    mode changes yield nothing.
- * The input's chunks must not be mutated after they are yielded (fragments reference them until flushed).
+ * Fragments never share memory with the input's chunks (added lines are copied into each fragment's own buffer).
  */
 import type { CommitInfo, Fragment } from '../core/types.js';
 
@@ -41,8 +41,13 @@ export interface DiffParseOptions {
 const NL = Buffer.from('\n');
 const SP = 0x20, PLUS = 0x2b, MINUS = 0x2d, BSL = 0x5c, AT = 0x40, QUOTE = 0x22, TAB = 0x09;
 
-const startsWith = (line: Buffer, prefix: Buffer): boolean =>
-  line.length >= prefix.length && line.compare(prefix, 0, prefix.length, 0, prefix.length) === 0;
+/** A byte loop, not `Buffer.compare`: its argument validation cost more than the compare (a tenth of the parse). */
+function startsWith(line: Buffer, prefix: Buffer): boolean {
+  const n = prefix.length;
+  if (line.length < n) return false;
+  for (let i = 0; i < n; i++) if (line[i] !== prefix[i]) return false;
+  return true;
+}
 const B = (s: string): Buffer => Buffer.from(s, 'latin1');
 const P = {
   diffGit: B('diff --git '), diffCc: B('diff --cc '), diffCombined: B('diff --combined '),
@@ -191,8 +196,9 @@ class DiffParser {
   private newLine = 0;
   private lastWasAdded = false; // for continuation pieces of a long line
 
-  // Fragment builder.
-  private parts: Buffer[] = [];
+  // Fragment builder: added lines are copied into one scratch buffer (grown up to the cap, reused), and each
+  // fragment gets an exact copy at flush: no Buffer object per added line.
+  private scratch: Buffer = Buffer.allocUnsafe(4096);
   private lines: number[] = [];
   private bytes = 0;
 
@@ -208,11 +214,13 @@ class DiffParser {
    */
   line(buf: Buffer, start: number, end: number, continuation: boolean): void {
     if (continuation) {
-      if (this.lastWasAdded) this.appendPiece(buf.subarray(start, end));
+      if (this.lastWasAdded) this.appendPiece(buf, start, end);
       return;
     }
     this.lastWasAdded = false;
     if (this.state === State.Hunk && this.hunkLine(buf, start, end)) return;
+    // Hunk headers (one per change with -U0) are read in place too.
+    if (buf[start] === AT && end - start > 1 && this.hunkHeader(buf, start, end)) return;
     this.header(buf.subarray(start, end));
   }
 
@@ -231,7 +239,7 @@ class DiffParser {
     if (c0 === BSL) return true; // "\ No newline at end of file"
     if (n === 1) {
       if (c0 === PLUS) {
-        this.addLine(buf.subarray(start + 1, end));
+        this.addLine(buf, start + 1, end);
         this.newLine++; this.newLeft--;
       } else if (c0 === MINUS) {
         this.oldLeft[0]!--;
@@ -257,34 +265,34 @@ class DiffParser {
       if (minus ? c === MINUS : c === SP) this.oldLeft[i]!--;
     }
     if (!minus) {
-      if (allPlus) this.addLine(buf.subarray(start + n, end));
+      if (allPlus) this.addLine(buf, start + n, end);
       this.newLine++; this.newLeft--;
     }
     if (this.newLeft <= 0 && this.oldLeft.every((x) => x <= 0)) this.state = State.AfterHunk;
     return true;
   }
 
-  /** `@@ -a,b +c,d @@` or `@@@ -a,b -c,d +e,f @@@`: sets counts; false when malformed. */
-  private hunkHeader(line: Buffer): boolean {
-    let ats = 0;
-    while (line[ats] === AT) ats++;
+  /** `@@ -a,b +c,d @@` or `@@@ -a,b -c,d +e,f @@@` in `buf[s, e)`: sets counts; false when malformed. */
+  private hunkHeader(buf: Buffer, s: number, e: number): boolean {
+    let i = s;
+    while (i < e && buf[i] === AT) i++;
+    const ats = i - s;
     if (ats < 2) return false;
     const parents = ats - 1;
-    let i = ats;
     const olds: number[] = [];
     let newStart = -1, newCount = 0;
-    while (i < line.length) {
-      while (line[i] === SP) i++;
-      const sign = line[i];
+    while (i < e) {
+      while (i < e && buf[i] === SP) i++;
+      const sign = i < e ? buf[i] : undefined;
       if (sign === AT) break;
       if (sign !== MINUS && sign !== PLUS) return false;
       i++;
       let start = 0, count = 1, digits = 0;
-      while (i < line.length && line[i]! >= 0x30 && line[i]! <= 0x39) { start = start * 10 + line[i]! - 0x30; i++; digits++; }
+      while (i < e && buf[i]! >= 0x30 && buf[i]! <= 0x39) { start = start * 10 + buf[i]! - 0x30; i++; digits++; }
       if (digits === 0) return false;
-      if (line[i] === 0x2c) {
+      if (i < e && buf[i] === 0x2c) {
         i++; count = 0; digits = 0;
-        while (i < line.length && line[i]! >= 0x30 && line[i]! <= 0x39) { count = count * 10 + line[i]! - 0x30; i++; digits++; }
+        while (i < e && buf[i]! >= 0x30 && buf[i]! <= 0x39) { count = count * 10 + buf[i]! - 0x30; i++; digits++; }
         if (digits === 0) return false;
       }
       if (sign === MINUS) olds.push(count);
@@ -314,9 +322,6 @@ class DiffParser {
       this.onCommit?.(commit, parents);
       this.state = State.Top;
       return;
-    }
-    if (c0 === AT) {
-      if (this.hunkHeader(line)) return;
     }
     if (c0 === 0x64 /* d */) {
       if (startsWith(line, P.diffGit)) {
@@ -471,30 +476,44 @@ class DiffParser {
 
   // ---- fragments ----
 
-  private addLine(content: Buffer): void {
-    if (this.lines.length > 0 && this.bytes + 1 + content.length > this.cap) this.flush();
-    if (this.lines.length > 0) { this.parts.push(NL); this.bytes++; }
+  private addLine(buf: Buffer, start: number, end: number): void {
+    if (this.lines.length > 0 && this.bytes + 1 + (end - start) > this.cap) this.flush();
+    if (this.lines.length > 0) this.put(NL, 0, 1);
     this.lines.push(this.newLine);
     this.lastWasAdded = true;
-    this.appendPiece(content);
+    this.appendPiece(buf, start, end);
   }
 
-  /** Appends bytes to the fragment's last line, flushing at the cap (the next fragment repeats the line number). */
-  private appendPiece(piece: Buffer): void {
-    while (this.bytes + piece.length > this.cap) {
+  /** Appends `buf[start, end)` to the fragment's last line, flushing at the cap (the next fragment repeats the line number). */
+  private appendPiece(buf: Buffer, start: number, end: number): void {
+    while (this.bytes + (end - start) > this.cap) {
       const room = this.cap - this.bytes;
-      if (room > 0) { this.parts.push(piece.subarray(0, room)); this.bytes += room; piece = piece.subarray(room); }
+      if (room > 0) { this.put(buf, start, start + room); start += room; }
       const line = this.lines[this.lines.length - 1]!;
       this.flush();
       this.lines.push(line);
     }
-    if (piece.length > 0) { this.parts.push(piece); this.bytes += piece.length; }
+    if (end > start) this.put(buf, start, end);
+  }
+
+  private put(buf: Buffer, start: number, end: number): void {
+    const n = end - start;
+    let dst = this.scratch;
+    if (this.bytes + n > dst.length) {
+      const grown = Buffer.allocUnsafe(Math.min(Math.max(2 * dst.length, this.bytes + n), Math.max(this.cap, this.bytes + n)));
+      dst.copy(grown, 0, 0, this.bytes);
+      dst = this.scratch = grown;
+    }
+    let o = this.bytes;
+    if (n < 64) for (let i = start; i < end; i++) dst[o++] = buf[i]!;
+    else buf.copy(dst, o, start, end);
+    this.bytes += n;
   }
 
   private flush(): void {
-    const content = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.bytes);
+    const content = Buffer.allocUnsafe(this.bytes);
+    this.scratch.copy(content, 0, 0, this.bytes);
     this.out.push(this.fragment(content, this.lines));
-    this.parts = [];
     this.lines = [];
     this.bytes = 0;
     this.emitted = true;

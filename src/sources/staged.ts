@@ -18,6 +18,11 @@ export interface StagedOptions {
   /** Any directory inside the work tree. */
   readonly repo: string;
   readonly maxFragmentBytes?: number;
+  /**
+   * Where MERGE_HEAD would be (`git rev-parse --git-path MERGE_HEAD`, absolute), when the caller already asked git
+   * (the hook asks it together with `--show-toplevel`: one git process fewer before the diff starts).
+   */
+  readonly mergeHeadFile?: string;
 }
 
 /** `git diff` arguments for the staged scan (renames detected: a moved file is not new content). */
@@ -38,7 +43,7 @@ export function stagedFragments(opts: StagedOptions): AsyncGenerator<Fragment> {
  */
 export function startStaged(opts: StagedOptions): AsyncGenerator<Fragment> & { kill(): void } {
   let killed = false;
-  const git: Promise<GitStream> = mergeDiffArgs(opts.repo).then((args) => {
+  const git: Promise<GitStream> = mergeDiffArgs(opts.repo, opts.mergeHeadFile).then((args) => {
     const g = gitStream(opts.repo, args ?? STAGED_DIFF_ARGS);
     if (killed) g.kill();
     return g;
@@ -59,8 +64,8 @@ export function startStaged(opts: StagedOptions): AsyncGenerator<Fragment> & { k
 }
 
 /** For a merge being committed: the combined diff of the index against every parent; undefined otherwise. */
-async function mergeDiffArgs(repo: string): Promise<string[] | undefined> {
-  const file = await gitTry(repo, ['rev-parse', '--git-path', 'MERGE_HEAD']);
+async function mergeDiffArgs(repo: string, mergeHeadFile: string | undefined): Promise<string[] | undefined> {
+  const file = mergeHeadFile ?? await gitTry(repo, ['rev-parse', '--git-path', 'MERGE_HEAD']);
   if (!file) return undefined;
   let heads: string[];
   try {

@@ -17,16 +17,20 @@ import { createScanner } from '../../src/core/scanner.js';
 import type { Finding, RuleSpec } from '../../src/core/types.js';
 
 /** Rules allowed to run without keywords (the prefilter cannot skip them). Path-only rules need none. */
-const RULES_WITHOUT_KEYWORDS: ReadonlySet<string> = new Set<string>([]);
+// rails-master-key: scoped by `path` (config/master.key), whose whole content is 32 hex characters: no keyword to find.
+const RULES_WITHOUT_KEYWORDS: ReadonlySet<string> = new Set<string>(['rails-master-key']);
 
 const config = builtinConfig();
 const scanner = createScanner(config);
 
 const isPathOnly = (r: RuleSpec): boolean => r.regex === undefined && r.path !== undefined;
 
+/** Rules scoped by `path` AND `regex`: their examples are scanned as a file at this path. */
+const EXAMPLE_PATHS: Readonly<Record<string, string>> = { 'rails-master-key': 'config/master.key' };
+
 function scanExample(rule: RuleSpec, text: string): Finding[] {
   if (isPathOnly(rule)) return scanner.scanBuffer(Buffer.alloc(0), { path: text });
-  return scanner.scanBuffer(Buffer.from(text, 'utf8'), { path: 'example.txt' });
+  return scanner.scanBuffer(Buffer.from(text, 'utf8'), { path: EXAMPLE_PATHS[rule.id] ?? 'example.txt' });
 }
 
 /** Rule ids of findings, for messages (never the secrets). */

@@ -8,7 +8,7 @@
  * As a filter: 0, or 2 on our own error.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { createReadStream, fstatSync, readFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -126,6 +126,25 @@ function through(from: Readable, mask: MaskStream, to: Writable): Promise<void> 
   });
 }
 
+/** Read size for a regular file on stdin (`leakward mask < log`). */
+const FILE_CHUNK = 1024 * 1024;
+
+/**
+ * stdin as a stream. When it is a regular file (`leakward mask < job.log`), it is read in 1 MiB chunks instead of
+ * the 64 KiB of `process.stdin`: a pass-through pipe goes from ~0.8 to ~1.7 GB/s on the bench machine, and the
+ * masker pays its per-write costs (settle, emit) 16 times less often. Pipes keep `process.stdin` (a pipe yields
+ * at most its 64 KiB capacity per read anyway, and a blocking read on the thread pool would be slower).
+ */
+function fastStdin(io: CliIO): Readable {
+  if (io.stdin !== process.stdin) return io.stdin;
+  try {
+    if (!fstatSync(0).isFile()) return io.stdin;
+  } catch {
+    return io.stdin;
+  }
+  return createReadStream('', { fd: 0, autoClose: false, highWaterMark: FILE_CHUNK });
+}
+
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 export async function run(args: string[], io: CliIO): Promise<number> {
@@ -139,7 +158,7 @@ export async function run(args: string[], io: CliIO): Promise<number> {
   const newMask = (): MaskStream => createMaskStream({ registry, rules: a.rules });
 
   if (a.command === undefined) {
-    await through(io.stdin, newMask(), io.stdout);
+    await through(fastStdin(io), newMask(), io.stdout);
     return 0;
   }
 

@@ -18,26 +18,35 @@ export async function run(args: string[], io: CliIO): Promise<number> {
   // Fail closed: anything that goes wrong after this point blocks the commit with a clear message (exit 2).
   let stage = 'starting';
   try {
-    const { parseCommandArgs, reportFlags, reportHelp, runFindingsCommand } = await import('../common.js');
+    // The arguments first (a light module), then git; the scanner's module graph loads while git runs.
+    const { parseCommandArgs, reportFlags, reportHelp } = await import('../args.js');
     const { values, positionals } = parseCommandArgs(args, { repo: { type: 'string' } });
     if (values['help']) { io.stdout.write(help + '\n' + reportHelp); return 0; }
     if (positionals.length > 0) throw new UsageError('staged takes no arguments (it scans the index)');
     const flags = reportFlags(values);
     stage = 'reading the index';
-    // Straight to the module, not through src/index.ts (STYLE layout rule bent on purpose): a hook pays Node's
-    // start-up on every commit, so commands load only what they use, lazily.
-    const { startStaged } = await import('../../sources/staged.js');
-    const { gitOutput, GitError } = await import('../../sources/git.js');
     const path = await import('node:path');
     const cwd = typeof values['repo'] === 'string' ? path.resolve(io.cwd, values['repo']) : io.cwd;
+    // Straight to the module, not through src/index.ts (STYLE layout rule bent on purpose): a hook pays Node's
+    // start-up on every commit, so commands load only what they use, lazily.
+    const { gitOutput, GitError } = await import('../../sources/git.js');
+    const asked = gitOutput(cwd, ['rev-parse', '--show-toplevel', '--git-path', 'MERGE_HEAD']);
+    asked.catch(() => { /* awaited below */ });
+    const common = import('../common.js');
+    common.catch(() => { /* awaited below */ });
+    const { startStaged } = await import('../../sources/staged.js');
     let root: string;
+    let mergeHeadFile: string;
     try {
-      root = await gitOutput(cwd, ['rev-parse', '--show-toplevel']);
+      const [top, mergeHead] = (await asked).split('\n');
+      root = top!;
+      mergeHeadFile = path.resolve(cwd, mergeHead!);
     } catch (err) {
       throw new UsageError(err instanceof GitError ? `not inside a git work tree (${err.message})` : (err as Error).message);
     }
     // git diff runs while the rules load and compile.
-    const started = startStaged({ repo: root });
+    const started = startStaged({ repo: root, mergeHeadFile });
+    const { runFindingsCommand } = await common;
     let gitFailure: Error | undefined;
     const fragments = (async function* () {
       try { yield* started; } catch (err) { gitFailure = err as Error; }
