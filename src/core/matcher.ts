@@ -19,7 +19,7 @@
  *    unless both secrets are equal); a generic rule's candidate is dropped when a specific rule's candidate
  *    (allowed or not) overlaps its secret span.
  */
-import { CompiledAllowlist } from './allowlist.js';
+import { CompiledAllowlist, type FragmentVerdict } from './allowlist.js';
 import { findSegments, mapSpan, type Segment } from './decoders.js';
 import { shannonEntropy } from './entropy.js';
 import { automatonFor, isChecked } from './pack-tables.js';
@@ -195,6 +195,8 @@ export class LazyAllowlist {
   readonly baseVerdict: 0 | 2;
   readonly pathSources: readonly string[];
   readonly hasCommits: boolean;
+  private readonly perCandidate: boolean;
+  private readonly and: boolean;
   private readonly targets: ReadonlySet<string> | undefined;
 
   constructor(readonly spec: AllowlistSpec) {
@@ -203,9 +205,19 @@ export class LazyAllowlist {
     this.hasCommits = (spec.commits ?? []).length > 0;
     this.fixed = this.pathSources.length === 0 && !this.hasCommits;
     // as CompiledAllowlist.forFragment decides it when no path and no commit matches
-    const perCandidate = (spec.regexes ?? []).length > 0 || (spec.stopwords ?? []).length > 0;
-    this.baseVerdict = perCandidate && (spec.condition !== 'AND' || this.fixed) ? 2 : 0;
+    this.perCandidate = (spec.regexes ?? []).length > 0 || (spec.stopwords ?? []).length > 0;
+    this.and = spec.condition === 'AND';
+    this.baseVerdict = this.perCandidate && (!this.and || this.fixed) ? 2 : 0;
     this.targets = spec.targetRules && spec.targetRules.length > 0 ? new Set(spec.targetRules) : undefined;
+  }
+
+  /**
+   * `CompiledAllowlist.forFragment` for a list with `paths` and no `commits`, whether a path matched being known
+   * (the scanner's RE2::Set): the same verdict without compiling the list's regexes.
+   */
+  pathVerdict(pathHit: boolean): FragmentVerdict {
+    if (this.and) return !pathHit ? 'deny' : this.perCandidate ? 'check' : 'allow';
+    return pathHit ? 'allow' : this.perCandidate ? 'check' : 'deny';
   }
 
   get compiled(): CompiledAllowlist {

@@ -218,7 +218,7 @@ class CoreScanner implements Scanner {
       // With the path set, a list with paths is decided by its hits; without, by its own path regexes.
       const pathMatched = this.pathSet ? pathHits !== undefined && pathHits[nRules + i] === 1 : undefined;
       if (pathMatched === false && !a.hasCommits) continue; // nothing matched: its base verdict stands
-      const v = a.compiled.forFragment(meta.path, meta.commit, pathMatched);
+      const v = pathMatched !== undefined && !a.hasCommits ? a.pathVerdict(pathMatched) : a.compiled.forFragment(meta.path, meta.commit, pathMatched);
       const code = v === 'deny' ? 0 : v === 'allow' ? 1 : 2;
       if (code === verdicts[i]) continue;
       if (verdicts === base.verdicts) verdicts = Uint8Array.from(base.verdicts);

@@ -6,8 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { scanFragments, type ParallelScanOptions } from '../../src/core/workers.js';
-import type { Config, Finding, Fragment } from '../../src/core/types.js';
+import type { Finding, Fragment } from '../../src/core/types.js';
 import { filesSource } from '../../src/sources/files.js';
+import { awsAndP12Config as testConfig } from './helpers/engine.js';
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 /** A synthetic AWS-like key (never the documented example), distinct per n. */
@@ -17,15 +18,6 @@ function fakeKey(n: number): string {
   return 'AKI' + 'A' + s;
 }
 
-const testConfig: Config = {
-  rules: [
-    { id: 'test-aws-key', description: 'test key', regex: '\\b(AKIA[A-Z2-7]{16})\\b', keywords: ['akia'] },
-    { id: 'test-p12', description: 'test path rule', path: '\\.p12$' },
-  ],
-  allowlists: [],
-  files: [],
-  warnings: [],
-};
 
 /** One line per finding, sorted, secrets left out (assertion messages must not show them). */
 function summary(findings: readonly Finding[]): string[] {

@@ -7,20 +7,12 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { filesSource, stdinSource, type FilesSourceOptions, type SkipReason } from '../../src/sources/index.js';
 import { scanFragments } from '../../src/core/workers.js';
-import type { Config, Fragment } from '../../src/core/types.js';
+import type { Fragment } from '../../src/core/types.js';
+import { awsAndP12Config as testConfig } from '../core/helpers/engine.js';
 
 // Synthetic AWS-like key (not the documented example), split so this file itself does not match.
 const FAKE_KEY = 'AKIA' + 'ZQ3W5RT7YU2PLK6M';
 
-const testConfig: Config = {
-  rules: [
-    { id: 'test-aws-key', description: 'test key', regex: '\\b(AKIA[A-Z2-7]{16})\\b', keywords: ['akia'] },
-    { id: 'test-p12', description: 'test path rule', path: '\\.p12$' },
-  ],
-  allowlists: [],
-  files: [],
-  warnings: [],
-};
 
 function tmpTree(files: Record<string, string>): string {
   const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'leakward-files-')));

@@ -51,3 +51,9 @@ export function token(prefix: string, n: number, seed: number): string {
   for (let i = 0; i < n; i++) s += alpha[Math.floor(r() * alpha.length)];
   return s;
 }
+
+/** A two-rule config for source and pool tests: an AWS-style key id and a `.p12` path-only rule. */
+export const awsAndP12Config: Config = config([
+  { id: 'test-aws-key', description: 'test key', regex: '\\b(AKIA[A-Z2-7]{16})\\b', keywords: ['akia'] },
+  { id: 'test-p12', description: 'test path rule', path: '\\.p12$' },
+]);
