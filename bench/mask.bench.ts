@@ -5,6 +5,8 @@
  *   floor      `node -e 'process.stdin.pipe(process.stdout)'` (spawned pass-through) MB/s, ratio to cat
  *   leakward   `leakward mask --no-rules --secrets-file F < log > /dev/null`, 100 secrets   MB/s, ratio, peak RSS
  *   leakward   the same with rules on (built-in pack's high-confidence rules)            MB/s, ratio, peak RSS
+ *   pipes      `cat log | leakward mask … | cat > /dev/null`, rules off and on (the CI shape: 64 KiB pipe reads;
+ *              three processes share the machine's cores, so on a 2-core machine this row is mostly contention)
  *   in-process createMaskStream vs a naive per-chunk `replaceAll` peer (which misses split secrets)
  *   latency    a chunk ending in a line break, written to `leakward mask`, until it appears on its stdout
  *
@@ -119,6 +121,19 @@ function timed(cmd: string, args: string[], file: string): Promise<{ seconds: nu
   });
 }
 
+/** `cat file | node args… | cat > /dev/null`: seconds (no RSS: the shell's children are not polled); the exit code is the last cat's. */
+function timedPipe(args: string[], file: string): Promise<{ seconds: number; code: number | null }> {
+  return new Promise((resolve, reject) => {
+    const q = (a: string): string => `'${a.replaceAll("'", "'\\''")}'`;
+    const start = process.hrtime.bigint();
+    // (POSIX sh has no pipefail: a failing masker shows as an implausible rate, not as an exit code.)
+    const cmd = `cat ${q(file)} | ${[process.execPath, ...args].map(q).join(' ')} | cat > /dev/null`;
+    const p = spawn('sh', ['-c', cmd], { stdio: ['ignore', 'ignore', 'inherit'] });
+    p.on('error', reject);
+    p.on('close', (code) => resolve({ seconds: Number(process.hrtime.bigint() - start) / 1e9, code }));
+  });
+}
+
 /** Writes `rounds` chunks (each ending in a line break) to `leakward mask`, timing each until it is echoed. */
 async function latency(secretsFile: string, rounds: number): Promise<number[]> {
   const p = spawn(process.execPath, [bin, 'mask', '--secrets-file', secretsFile], { stdio: ['pipe', 'pipe', 'inherit'] });
@@ -195,7 +210,9 @@ export async function run(argv: string[]): Promise<void> {
   const onArgs = [bin, 'mask', '--secrets-file', corpus.secretsFile];
   const off = await timed(process.execPath, offArgs, corpus.log);
   const on = await timed(process.execPath, onArgs, corpus.log);
-  for (const r of [cat, pass, off, on]) if (r.code !== 0) throw new Error(`a timed run failed (exit ${r.code}); figures would be meaningless`);
+  const pipeOff = await timedPipe(offArgs, corpus.log);
+  const pipeOn = await timedPipe(onArgs, corpus.log);
+  for (const r of [cat, pass, off, on, pipeOff, pipeOn]) if (r.code !== 0) throw new Error(`a timed run failed (exit ${r.code}); figures would be meaningless`);
   // Start-up (module loading, pack compilation, automata) on empty input, to separate it from throughput.
   const empty = path.join(workDir, 'empty.log');
   fs.writeFileSync(empty, '');
@@ -218,6 +235,7 @@ export async function run(argv: string[]): Promise<void> {
   row('node pass-through (floor)', pass);
   row('leakward mask --no-rules (100 secrets)', off);
   row('leakward mask, rules on (100 secrets)', on);
+  console.log(`  through pipes (cat | leakward mask | cat): rules off ${rate(pipeOff).toFixed(0)} MB/s, rules on ${rate(pipeOn).toFixed(0)} MB/s`);
   for (const [r, st] of [[off, startOff], [on, startOn]] as const) {
     const steady = mb / (r.seconds - st);
     console.log(`  ${r === off ? 'rules off' : 'rules on '}: start-up ${(st * 1000).toFixed(0)} ms; steady state ${steady.toFixed(0)} MB/s ` +

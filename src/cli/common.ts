@@ -8,11 +8,10 @@ import path from 'node:path';
 // Module paths rather than the package barrel (`src/index.ts`): the barrel loads the masker and the git sources too,
 // and every millisecond of start-up is paid on each `git commit` through the hook.
 import { ConfigError, loadConfig } from '../core/config.js';
-import { newSalt, readBaseline, writeBaseline } from '../core/baseline.js';
-import { createSuppressor, readGitleaksIgnore } from '../core/suppress.js';
 import { scanFragments } from '../core/workers.js';
 import type { Config, Finding, Fragment } from '../core/types.js';
 import { formatReport, shouldUseColor } from '../report/index.js';
+// baseline.js and suppress.js load only when a baseline, a .gitleaksignore or --write-baseline asks for them.
 import { UsageError, type CliIO } from './io.js';
 
 export { parseCommandArgs, reportFlags, reportHelp, reportOptions, type ParsedCommand, type ReportFlags } from './args.js';
@@ -52,11 +51,17 @@ export async function runFindingsCommand(cmd: FindingsCommand): Promise<number> 
     ? path.resolve(io.cwd, flags.baseline)
     : existsSync(path.join(root, '.leakward-baseline.json')) ? path.join(root, '.leakward-baseline.json') : undefined;
   if (flags.baseline && !existsSync(baselineFile!)) throw new UsageError(`baseline not found: ${flags.baseline}`);
-  const baseline = baselineFile ? await readBaseline(baselineFile) : undefined;
   const ignoreFile = path.join(root, '.gitleaksignore');
-  const gitleaksIgnore = existsSync(ignoreFile) ? await readGitleaksIgnore(ignoreFile) : undefined;
-  const suppressed = createSuppressor({ ...(baseline ? { baseline } : {}), ...(gitleaksIgnore ? { gitleaksIgnore } : {}) });
-  const salt = baseline?.salt ?? (flags.writeBaseline ? newSalt() : undefined);
+  const hasIgnoreFile = existsSync(ignoreFile);
+  const baselines = baselineFile || hasIgnoreFile || flags.writeBaseline !== undefined ? await import('../core/baseline.js') : undefined;
+  const baseline = baselineFile ? await baselines!.readBaseline(baselineFile) : undefined;
+  let suppressed: (f: Finding) => boolean = () => false;
+  if (baselines) {
+    const { createSuppressor, readGitleaksIgnore } = await import('../core/suppress.js');
+    const gitleaksIgnore = hasIgnoreFile ? await readGitleaksIgnore(ignoreFile) : undefined;
+    suppressed = createSuppressor({ ...(baseline ? { baseline } : {}), ...(gitleaksIgnore ? { gitleaksIgnore } : {}) });
+  }
+  const salt = baseline?.salt ?? (flags.writeBaseline ? baselines!.newSalt() : undefined);
 
   const findings: Finding[] = [];
   const writing = flags.writeBaseline !== undefined;
@@ -78,7 +83,7 @@ export async function runFindingsCommand(cmd: FindingsCommand): Promise<number> 
 
   if (writing) {
     const file = path.resolve(io.cwd, flags.writeBaseline!);
-    await writeBaseline(file, findings, salt!);
+    await baselines!.writeBaseline(file, findings, salt!);
     io.stderr.write(`leakward: wrote ${findings.length} fingerprint${findings.length === 1 ? '' : 's'} to ${flags.writeBaseline}\n`);
     return 0;
   }

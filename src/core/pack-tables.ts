@@ -14,7 +14,7 @@
  * File layout (little-endian): MAGIC (8 bytes), u32 header length, header JSON, zero padding to a multiple of 4,
  * then per automaton: cls (256 bytes), lengths, next, outStart, outIds (int32 each; lengths in the header).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { packageRoot } from './paths.js';
@@ -76,16 +76,27 @@ export function regexWidth(pattern: string): number {
 function loadStored(): Map<string, AutomatonTables> {
   if (stored) return stored;
   stored = new Map();
+  const read = readPackTables(packTablesFile);
+  if (read) {
+    for (const [p, w] of read.widths) if (!widths.has(p)) widths.set(p, w);
+    stored = read.automata;
+  }
+  return stored;
+}
+
+/** The tables in `file` (automata by keyword list, widths by pattern), or undefined when missing or not ours. */
+export function readPackTables(file: string): { automata: Map<string, AutomatonTables>; widths: Map<string, number> } | undefined {
   try {
-    if (os.endianness() !== 'LE') return stored;
-    let buf = readFileSync(packTablesFile);
-    if (buf.length < 12 || !buf.subarray(0, 8).equals(MAGIC)) return stored;
+    if (os.endianness() !== 'LE') return undefined;
+    let buf = readFileSync(file);
+    if (buf.length < 12 || !buf.subarray(0, 8).equals(MAGIC)) return undefined;
     // Int32Array views need 4-byte alignment within the ArrayBuffer.
     if (buf.byteOffset % 4 !== 0) buf = Buffer.from(buf);
     const hlen = buf.readUInt32LE(8);
     const header = JSON.parse(buf.toString('utf8', 12, 12 + hlen)) as Header;
     let off = (12 + hlen + 3) & ~3;
     const ints = (n: number): Int32Array => {
+      // a truncated file throws here (RangeError): read as no tables
       const a = new Int32Array(buf.buffer, buf.byteOffset + off, n);
       off += 4 * n;
       return a;
@@ -98,15 +109,14 @@ function loadStored(): Map<string, AutomatonTables> {
       const next = ints(a.nNext);
       const outStart = ints(a.nOutStart);
       const outIds = ints(a.nOutIds);
-      if (off > buf.length) return stored;
       found.set(keyOf(a.keywords), { keywords: a.keywords, lengths, cls, nClasses: a.nClasses, next, outBase: a.outBase, outStart, outIds });
     }
-    for (const [p, w] of header.widths) if (!widths.has(p)) widths.set(p, w === null ? Infinity : w);
-    stored = found;
+    if (off !== buf.length) return undefined;
+    return { automata: found, widths: new Map(header.widths.map(([p, w]) => [p, w === null ? Infinity : w])) };
   } catch {
-    // no tables (a source checkout before `npm run build`, a test's temporary package): build at run time
+    // no tables (a source checkout before `npm run build`), or a truncated file: build at run time
+    return undefined;
   }
-  return stored;
 }
 
 /** Build step: stores the automata for these keyword lists and the widths of these patterns. */
@@ -140,7 +150,10 @@ export function writePackTables(keywordLists: readonly (readonly string[])[], pa
     return b;
   };
   for (const t of tables) parts.push(Buffer.from(t.cls), le(t.lengths), le(t.next), le(t.outStart), le(t.outIds));
-  writeFileSync(file, Buffer.concat(parts));
+  // Written aside and renamed: a scan running during a build reads the old file or the new one, never half of one.
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, Buffer.concat(parts));
+  renameSync(tmp, file);
 }
 
 /**

@@ -31,6 +31,8 @@ export class ByteAutomaton {
   readonly depth: Int32Array;
   /** Triggers ending at a state (through failure links), keyed by state number. */
   readonly triggers: ReadonlyMap<number, TriggerHits>;
+  /** 1 for the states that `triggers` has (a typed-array test before the Map lookup on the hot path). */
+  readonly hasTriggers: Uint8Array;
   readonly stateCount: number;
   /** Failure link of each state, and the states in BFS order (shallowest first). */
   readonly fail: Int32Array;
@@ -152,6 +154,9 @@ export class ByteAutomaton {
     this.maskLen = maskLen;
     this.depth = depth;
     this.triggers = trig;
+    const has = new Uint8Array(n);
+    for (const st of trig.keys()) has[st] = 1;
+    this.hasTriggers = has;
   }
 
   /** The state (number) reached from the root over `bytes` (for needles: their own trie path). */

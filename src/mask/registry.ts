@@ -119,13 +119,21 @@ export class SecretRegistry {
     if (grams !== undefined) {
       breakStops = new Int32Array(65536 >>> 5);
       const { delta, classes, classCount } = all;
+      // One row of 256 bits per state after b0 (few distinct states: most first bytes lead back to the root).
+      const rows = new Map<number, Int32Array>();
       for (let b0 = 0; b0 < 256; b0++) {
         const x = delta[classes[b0]!]!;
         const r0 = x < 0 ? ~x : x;
-        for (let b1 = 0; b1 < 256; b1++) {
-          const y = delta[r0 + classes[b1]!]!;
-          if (base64Of[(y < 0 ? ~y : y) / classCount] !== 0) breakStops[b0 << 3 | b1 >>> 5] |= 1 << (b1 & 31);
+        let bits = rows.get(r0);
+        if (!bits) {
+          bits = new Int32Array(8);
+          for (let b1 = 0; b1 < 256; b1++) {
+            const y = delta[r0 + classes[b1]!]!;
+            if (base64Of[(y < 0 ? ~y : y) / classCount] !== 0) bits[b1 >>> 5]! |= 1 << (b1 & 31);
+          }
+          rows.set(r0, bits);
         }
+        breakStops.set(bits, b0 << 3);
       }
     }
     this.cache = { version: this.version, triggerKey, all, base64, base64Of, grams, grams4, short3, breakStops };

@@ -19,11 +19,14 @@
  *    its line, before any of it is emitted.
  * 8. A rule candidate holds bytes back at most its rule's cap; an undecided fail-closed candidate is masked up to it.
  *
- * Overhead: while nothing is pending, a three-byte start filter per byte (no dependency between bytes);
+ * Overhead: while nothing is pending, a three-byte start filter per byte (no dependency between bytes, four
+ * positions per branch; with the pack's triggers, a four-byte second stage where the first says yes, and
+ * `Sentry`/`path`-like words that cannot reach the shortest pack secret are rejected without a window);
  * otherwise one table load per byte; the break-skipping Base64 automaton runs only after a line break that
  * ends the start of a Base64 form; one native search per write for `\n::add-mask::`; output is views of the
  * written chunk (the held tail and the chunk are separate segments, never concatenated). Registering rebuilds
- * the automata lazily (about 30 ms for 100 secrets plus the pack's triggers). Figures: bench/mask.bench.ts.
+ * the automata lazily (about 10–15 ms for 100 secrets plus the pack's triggers, warm; edges in typed arrays and
+ * rows encoded as they are written). Figures: bench/mask.bench.ts.
  * Safety: a secret split across any chunk boundary is still masked (the engine holds the partial match);
  * nothing in this module logs or throws with stream content.
  */

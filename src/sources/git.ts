@@ -28,7 +28,17 @@ export function gitReason(stderr: string): string {
 }
 
 /** Runs git to completion; resolves stdout (trimmed of one trailing newline) or rejects with a GitError. */
-export function gitOutput(cwd: string, args: readonly string[], input?: string): Promise<string> {
+export async function gitOutput(cwd: string, args: readonly string[], input?: string): Promise<string> {
+  const r = await gitRun(cwd, args, input);
+  if (r.code === 0) return r.stdout;
+  throw new GitError(gitReason(r.stderr) || `git ${args[0]} exited with ${r.code}`, r.code, r.stderr);
+}
+
+/**
+ * Runs git to completion whatever its exit code: stdout (trimmed of one trailing newline), the code and the
+ * (bounded) stderr. Rejects only when git cannot be started.
+ */
+export function gitRun(cwd: string, args: readonly string[], input?: string): Promise<{ stdout: string; code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn('git', [...GIT_CONFIG, ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'], env: gitEnv() });
     const out: Buffer[] = [];
@@ -36,10 +46,7 @@ export function gitOutput(cwd: string, args: readonly string[], input?: string):
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => { if (err.length < MAX_STDERR) err += b.toString('utf8'); });
     child.on('error', (e) => reject(new GitError(`cannot run git: ${e.message}`, null, '')));
-    child.on('close', (code) => {
-      if (code === 0) resolve(Buffer.concat(out).toString('utf8').replace(/\n$/, ''));
-      else reject(new GitError(gitReason(err) || `git ${args[0]} exited with ${code}`, code, err));
-    });
+    child.on('close', (code) => resolve({ stdout: Buffer.concat(out).toString('utf8').replace(/\n$/, ''), code, stderr: err }));
     child.stdin.on('error', () => { /* git may exit before reading stdin */ });
     child.stdin.end(input ?? '');
   });
@@ -109,7 +116,9 @@ export function drain(stream: NodeJS.ReadableStream & { destroy?(): void }, maxB
     try {
       for (;;) {
         if (queue.length > 0) {
-          const b = queue.shift()!;
+          // Everything queued as one chunk: git writes a few KiB at a time, and every chunk costs the consumer a
+          // round of promises through the parser and the scan loop (bounded: the queue holds at most maxBytes).
+          const b = queue.length === 1 ? queue.pop()! : Buffer.concat(queue.splice(0), queued);
           queued -= b.length;
           if (queued < maxBytes / 2 && stream.isPaused()) stream.resume();
           yield b;

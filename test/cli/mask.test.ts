@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -150,4 +150,22 @@ test('a child writing 100 MB without a newline: memory stays bounded', async () 
   assert.equal(bytes, 1600 * 65536, 'every byte came through');
   assert.equal(newlines, 0);
   assert.ok(maxRssKb === 0 || maxRssKb < 300 * 1024, `leakward RSS peaked at ${Math.round(maxRssKb / 1024)} MB`);
+});
+
+test('a regular file on stdin (read in 1 MiB chunks): secrets across the chunk boundaries are masked', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'lw-mask-file-'));
+  const file = path.join(dir, 'job.log');
+  const MiB = 1024 * 1024;
+  // The token straddles the first and the second 1 MiB boundary, and ends the file.
+  const filler = (n: number): string => 'x'.repeat(n - 1) + '\n';
+  const input = filler(MiB - 10) + TOKEN + filler(MiB - TOKEN.length - 5) + TOKEN + '\n' + filler(1000) + TOKEN;
+  writeFileSync(file, input);
+  const fd = openSync(file, 'r');
+  const p = spawn(process.execPath, [bin, 'mask', '--secret-env', 'MY_TOKEN'], { stdio: [fd, 'pipe', 'pipe'], env: { PATH: process.env.PATH, MY_TOKEN: TOKEN } });
+  const out: Buffer[] = [];
+  p.stdout!.on('data', (d: Buffer) => out.push(d));
+  const code = await new Promise<number | null>((resolve) => p.on('close', (c) => resolve(c)));
+  closeSync(fd);
+  assert.equal(code, 0);
+  assert.equal(Buffer.concat(out).toString(), input.replaceAll(TOKEN, '***'), 'every token masked, every other byte as it was');
 });

@@ -99,3 +99,27 @@ test('private-key block without END is masked up to the cap at end of stream (fa
   const got = (await maskAll([Buffer.from('ok\n-----BEGIN EC PRIVATE KEY-----\nMHcCAQEE')])).toString();
   assert.equal(got, 'ok\n***');
 });
+
+// shortReject (engine.ts MaskRule): with minToken, a keyword inside a token shorter than minToken is decided at
+// once (no window, nothing held, no matcher call), under every chunking; a long enough token still goes to the matcher.
+const counted = { calls: 0 };
+const countingRule = scannerRule(
+  { maxHighConfidenceMatch: 64, matchSpans: (buf) => (counted.calls++, fakeMatcher.matchSpans(buf)) },
+  ['tok_'],
+  12,
+)!;
+const shortCases: [name: string, input: string, want: string, calls: boolean][] = [
+  ['short token: no matcher call', 'a tok_abc b tok_x\n', 'a tok_abc b tok_x\n', false],
+  ['token of minToken bytes: matched', 'a tok_abcdefgh b', 'a *** b', true],
+];
+for (const [name, input, want, calls] of shortCases) {
+  test(`shortReject: ${name}`, async () => {
+    for (const [how, chunks] of chunkings(input)) {
+      counted.calls = 0;
+      assert.equal((await maskAll(chunks, { extraRules: [countingRule] })).toString(), want, how);
+      // Chunkings that end a write inside the token cannot reject early (the bytes that decide are not there yet).
+      if (!calls && chunks.length === 1) assert.equal(counted.calls, 0, `${how}: the matcher is not called`);
+      if (calls) assert.ok(counted.calls > 0, `${how}: the matcher is called`);
+    }
+  });
+}
