@@ -7,6 +7,8 @@ import os from 'node:os';
 const scenarios: Record<string, () => Promise<{ run(argv: string[]): Promise<void> }>> = {
   scan: () => import('./scan.bench.js'),
   quality: () => import('./quality.bench.js'),
+  quality2: () => import('./quality2/run.js'),
+  quality3: () => import('./quality3/run.js'),
   history: () => import('./history.bench.js'),
   mask: () => import('./mask.bench.js'),
 };
