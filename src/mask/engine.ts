@@ -402,14 +402,13 @@ export class MaskEngine {
 
   /**
    * The hot loop. While the automaton is at its root (and the Base64 automaton is idle), a start filter over
-   * three-byte grams skips every position where no needle or trigger can begin: the two bytes before the next
-   * one stay in registers (one load per byte); where the three-byte stage says yes, a four-byte second stage
-   * (registry.ts) decides whether to leave the skip. A line break is skipped too unless the two bytes before it may
-   * end the start of a Base64 form (`breakStops`); such a break and the two bytes before it take the slow path,
-   * which starts the break-skipping Base64 automaton. A break at the skip's first position is harmless (the
-   * state before it is the root); one at the second is never skipped. Elsewhere it takes one table load per
-   * byte. Leaving the skip, the true state is rebuilt from the last two bytes (a needle that starts there would
-   * have stopped the skip, but the state still matters for the hold-back).
+   * three-byte grams skips every position where no needle or trigger can begin (four positions per test, with no
+   * dependency between them); elsewhere it takes one table load per byte. Where the filter stops (a first-stage
+   * hit, or a line break), mayGoOn may let the skip go on: a hit that the four-byte second stage rejects, a break
+   * that cannot start the Base64 automaton. Leaving the skip, the true state is rebuilt from the last two bytes:
+   * a needle prefix of 4 bytes or more would have stopped the skip, and one of exactly 3 whose fourth byte the
+   * second stage rejected cannot go on (its last two bytes give the same next state); the state matters for a
+   * Base64 partial before a line break and for the hold-back.
    */
   private scan(data: Buffer, from: number, to: number, base: number): void {
     const T = this.all.delta;
@@ -634,24 +633,23 @@ export class MaskEngine {
 
   private decideWindows(final: boolean): void {
     const still: Window[] = [];
-    for (const w of this.windows) if (!this.decideWindow(w.rule, w.start, w.trigger, final)) still.push(w);
+    for (const w of this.windows) {
+      const rule = this.rules[w.rule]!;
+      const capEnd = w.start + rule.cap;
+      const end = Math.min(this.pos, capEnd);
+      const win = this.slice(w.start, end);
+      const t = w.trigger - w.start;
+      const d = rule.decide(win, t);
+      let spans: readonly RelSpan[];
+      if (d >= 0 && d <= win.length) spans = rule.match(win.subarray(0, d), t);
+      else if (end === capEnd || final) spans = rule.failClosed ? [[t, win.length]] : rule.match(win, t);
+      else {
+        still.push(w);
+        continue;
+      }
+      for (const [s, e] of spans) this.addSpan(w.start + Math.max(0, s), w.start + Math.min(e, win.length));
+    }
     this.windows = still;
-  }
-
-  /** Decides one candidate if it can be decided now (adding its spans); false when it must wait for more bytes. */
-  private decideWindow(ruleIndex: number, start: number, trigger: number, final: boolean): boolean {
-    const rule = this.rules[ruleIndex]!;
-    const capEnd = start + rule.cap;
-    const end = Math.min(this.pos, capEnd);
-    const win = this.slice(start, end);
-    const t = trigger - start;
-    const d = rule.decide(win, t);
-    let spans: readonly RelSpan[];
-    if (d >= 0 && d <= win.length) spans = rule.match(win.subarray(0, d), t);
-    else if (end === capEnd || final) spans = rule.failClosed ? [[t, win.length]] : rule.match(win, t);
-    else return false;
-    for (const [s, e] of spans) this.addSpan(start + Math.max(0, s), start + Math.min(e, win.length));
-    return true;
   }
 
   private emitTo(limit: number): void {

@@ -24,23 +24,26 @@ export interface CompiledNeedles {
    * Second stage of the start filter, asked only where `grams` says yes (cheaper than leaving the skip, which
    * common words that begin a trigger, like `lin…` or `api…`, would otherwise do): a position can begin a needle
    * only if bit gramHash4(b0, b1, b2, b3) of `grams4` is set (some needle of 4 bytes or more begins with those
-   * four) or `short3` holds b0 b1 b2 (a 3-byte needle is those three). Both are small (32 KiB and 4 KiB): they
-   * are read rarely, and bigger tables cost a cache miss each time (measured: slower than no second stage).
+   * four) or `short3` holds b0 b1 b2 (a 3-byte needle is those three). Both are small (32 KiB and 4 KiB): with
+   * 256 KiB tables the cache misses made the skip slower than without a second stage.
    */
   readonly grams4: Int32Array | undefined;
   /** Exact: `short3[gramHash3b(…)]` is `0x1000000 | b0 << 16 | b1 << 8 | b2` of the 3-byte needle there, -1 if several. */
   readonly short3: Int32Array | undefined;
   /**
-   * With the start filter: bit `(b0 << 8) | b1` of `breakStops` is set when the two bytes b0 b1 before a line break may end
-   * the start of a Base64 form (the state reached from the root over them maps to a Base64 row), so the break
-   * must take the slow path that starts the break-skipping automaton; elsewhere the filter skips breaks too.
+   * With the start filter: bit `(b0 << 8) | b1` of `breakStops` is set when the two bytes b0 b1 before a line
+   * break may end the start of a Base64 form (the state reached from the root over them maps to a Base64 row), so
+   * the break must take the slow path that starts the break-skipping automaton; other breaks are skipped.
    */
   readonly breakStops: Int32Array | undefined;
 }
 
 /** Hash of three bytes into the start filter (16 bits). */
 export const gramHash = (b0: number, b1: number, b2: number): number => (b0 * 1031 + b1 * 37 + b2) & 0xffff;
-/** Hash of four bytes into the second stage (distinct for grams that differ in the last byte only). */
+/**
+ * Hash of four bytes into the second stage (18 bits, multiplicative: with a linear one like gramHash, common
+ * words collided exactly with trigger variants, e.g. `res` + 'e' with `sK.` + 'e').
+ */
 export const gramHash4 = (b0: number, b1: number, b2: number, b3: number): number =>
   Math.imul((b0 << 24) | (b1 << 16) | (b2 << 8) | b3, 0x9e3779b1) >>> 14;
 /** A second hash of three bytes (for 3-byte needles in the second stage). */
@@ -108,8 +111,7 @@ export class SecretRegistry {
         const h = gramHash3b(n[0]!, n[1]!, n[2]!);
         const key = 0x1000000 | (n[0]! << 16) | (n[1]! << 8) | n[2]!;
         short3![h] = short3![h] === 0 || short3![h] === key ? key : -1;
-      }
-      else {
+      } else {
         const h = gramHash4(n[0]!, n[1]!, n[2]!, n[3]!);
         grams4![h >>> 5] |= 1 << (h & 31);
       }
