@@ -19,22 +19,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { historyLogArgs, historyParts } from '../src/sources/history.js';
 import { GIT_CONFIG } from '../src/sources/git.js';
+import { mulberry32 as prng } from '../test/support/prng.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const work = path.join(root, 'bench', '.work');
 const bin = path.join(root, 'bin', 'leakward.js');
 
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = ['const', 'let', 'return', 'function', 'value', 'config', 'server', 'client', 'request', 'token_count',
   'user', 'name', 'id', 'list', 'map', 'if', 'else', 'for', 'await', 'async', 'import', 'export', 'default', 'type'];

@@ -22,6 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createMaskStream } from '../src/index.js';
+import { mulberry32 as prng } from '../test/support/prng.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const workDir = path.join(repoRoot, 'bench', '.work');
@@ -29,16 +30,6 @@ const bin = path.join(repoRoot, 'bin', 'leakward.js');
 const GENERATOR_VERSION = 2;
 const TARGET_MBPS = 300;
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Corpus {
   readonly log: string;

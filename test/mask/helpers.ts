@@ -1,16 +1,7 @@
 import { createMaskStream, type MaskStreamOptions } from '../../src/mask/index.js';
+import { mulberry32 as prng } from '../support/prng.js';
+export { prng };
 
-/** Deterministic PRNG (mulberry32): property tests replay committed seeds. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Every way STYLE habit 7 asks for: one write, byte by byte, every two-way split, random sizes. */
 export function chunkings(input: Buffer | string, seed = 1): [string, Buffer[]][] {

@@ -1,6 +1,8 @@
 /** Helpers for the core engine tests: tiny configs, chunkings, a seeded PRNG, redaction for messages. */
 import type { Config, Finding, Fragment, RuleSpec, AllowlistSpec } from '../../../src/core/types.js';
 import { createScanner, type ScanOptions } from '../../../src/core/scanner.js';
+import { mulberry32 as prng } from '../../support/prng.js';
+export { prng };
 
 export function config(rules: RuleSpec[], allowlists: AllowlistSpec[] = []): Config {
   return { rules, allowlists, files: ['<test>'], warnings: [] };
@@ -31,17 +33,6 @@ export async function* chunked(buf: Buffer, sizes: (i: number) => number): Async
   }
 }
 
-/** mulberry32: a small seeded PRNG. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A synthetic token: prefix + n seeded alphanumerics. */
 export function token(prefix: string, n: number, seed: number): string {
