@@ -416,14 +416,9 @@ class CoreScanner implements Scanner {
     }
     const out: Finding[] = [];
     const tracker = new LineTracker();
-    const len = content.length;
-    for (let own = 0; own < len; own += WINDOW) {
-      const ownTo = Math.min(len, own + WINDOW);
-      const ws = Math.max(0, own - OVERLAP);
-      const we = Math.min(len, ownTo + OVERLAP);
-      const win = ws === 0 && we === len ? content : content.subarray(ws, we);
+    for (const { win, ws, own, ownTo } of inMemoryWindows(content)) {
       for (const f of this.scanWindow(win, ws, own, ownTo, ctx, meta, tracker)) out.push(f);
-      if (ownTo < len) tracker.advance(win, ws, ownTo);
+      if (ownTo < content.length) tracker.advance(win, ws, ownTo);
     }
     return out;
   }
@@ -499,12 +494,7 @@ class CoreScanner implements Scanner {
     const m = this.highMatcher;
     const ctx = this.highCtx!;
     const out: RuleMatch[] = [];
-    const len = buf.length;
-    for (let own = 0; own < len; own += WINDOW) {
-      const ownTo = Math.min(len, own + WINDOW);
-      const ws = Math.max(0, own - OVERLAP);
-      const we = Math.min(len, ownTo + OVERLAP);
-      const win = ws === 0 && we === len ? buf : buf.subarray(ws, we);
+    for (const { win, ws, own, ownTo } of inMemoryWindows(buf)) {
       for (const c of m.scan(win, own - ws, ownTo - ws, ctx, 0)) {
         if (c.allowed || c.owner < own - ws || c.owner >= ownTo - ws) continue;
         out.push({ ruleId: c.rule.id, start: ws + c.sStart, end: ws + c.sEnd });
@@ -512,6 +502,20 @@ class CoreScanner implements Scanner {
     }
     out.sort((a, b) => a.start - b.start || a.end - b.end);
     return out;
+  }
+}
+
+/**
+ * The windows an in-memory buffer is scanned in: each owns `[own, ownTo)` (a match is reported by the window that owns
+ * its start) and sees `win` = bytes `[ws, ownTo + OVERLAP)`, so a match straddling a window edge is whole in its owner.
+ */
+function* inMemoryWindows(buf: Buffer): Generator<{ win: Buffer; ws: number; own: number; ownTo: number }> {
+  const len = buf.length;
+  for (let own = 0; own < len; own += WINDOW) {
+    const ownTo = Math.min(len, own + WINDOW);
+    const ws = Math.max(0, own - OVERLAP);
+    const we = Math.min(len, ownTo + OVERLAP);
+    yield { win: ws === 0 && we === len ? buf : buf.subarray(ws, we), ws, own, ownTo };
   }
 }
 
