@@ -149,8 +149,11 @@ async function floor(repo: string, merges: 'remerge' | 'cc'): Promise<{ ms: numb
 /** Runs the CLI in a child node that reports its own peak RSS (KiB) and CPU time (µs, all its threads) on fd 3 at exit. */
 function leakward(args: string[], cwd: string): Promise<{ ms: number; rssMB: number; cpuMs: number; code: number | null; findings: number }> {
   const wrapper = `
-    import { writeSync } from 'node:fs';
-    process.on('exit', () => { try { const r = process.resourceUsage(); writeSync(3, r.maxRSS + ' ' + (r.userCPUTime + r.systemCPUTime)); } catch {} });
+    import { readFileSync, writeSync } from 'node:fs';
+    // VmHWM, not resourceUsage().maxRSS: Linux carries ru_maxrss across fork+exec, so a child spawned by a bench
+    // process that is itself large would report the parent's peak.
+    const peakKiB = () => { try { return Number(/VmHWM:\\s*(\\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]); } catch { return process.resourceUsage().maxRSS; } };
+    process.on('exit', () => { try { const r = process.resourceUsage(); writeSync(3, peakKiB() + ' ' + (r.userCPUTime + r.systemCPUTime)); } catch {} });
     const { main } = await import(${JSON.stringify(path.join(root, 'dist', 'src', 'cli', 'main.js'))});
     process.exitCode = await main(process.argv.slice(2));`;
   // A file, not `-e`: worker threads inherit execArgv, and `--input-type` breaks their start-up.
