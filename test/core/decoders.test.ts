@@ -129,17 +129,8 @@ test('decode: segments found over [0,k) and [k,n) are exactly those over [0,n), 
     while (parts.join('').length < 600) {
       parts.push(r() < 0.15 ? b64(`k=${token('tk_', 24, Math.floor(r() * 1e6))}\n`) : r() < 0.05 ? `a%20b%40c` : words[Math.floor(r() * words.length)]!);
     }
-    const buf = Buffer.from(parts.join(''));
-    const whole: Segment[] = [];
-    findSegments(buf, 0, buf.length, whole);
+    const whole = assertSplitInvariant(Buffer.from(parts.join('')), seed);
     assert.ok(whole.length > 0, `seed ${seed} has segments`);
-    const key = (s: Segment): string => `${s.kind}:${s.start}-${s.end}`;
-    for (let k = 0; k <= buf.length; k++) {
-      const split: Segment[] = [];
-      findSegments(buf, 0, k, split);
-      findSegments(buf, k, buf.length, split);
-      assert.deepEqual(split.map(key).sort(), whole.map(key).sort(), `seed ${seed}, split at ${k}`);
-    }
   }
 });
 
@@ -328,17 +319,8 @@ test('wrapped: segments over [0,k) and [k,n) are exactly those over [0,n), for e
       }
       else parts.push(['the ', 'apiKey = "', '"\n', '\n', 'someVeryLongIdentifierName', 'deadbeef '][Math.floor(r() * 6)]!);
     }
-    const buf = Buffer.from(parts.join(''));
-    const whole: Segment[] = [];
-    findSegments(buf, 0, buf.length, whole);
+    const whole = assertSplitInvariant(Buffer.from(parts.join('')), seed);
     assert.ok(whole.some((s) => s.lines !== undefined), `seed ${seed} has wrapped segments`);
-    const key = (s: Segment): string => `${s.kind}:${s.start}-${s.end}`;
-    for (let k = 0; k <= buf.length; k++) {
-      const split: Segment[] = [];
-      findSegments(buf, 0, k, split);
-      findSegments(buf, k, buf.length, split);
-      assert.deepEqual(split.map(key).sort(), whole.map(key).sort(), `seed ${seed}, split at ${k}`);
-    }
   }
 });
 
@@ -377,3 +359,17 @@ test('wrapped: blobs placed all around the window boundary give the same finding
     }
   }
 });
+
+/** Segments found over [0, k) then [k, len) equal those found over the whole buffer, for every k; returns the whole. */
+function assertSplitInvariant(buf: Buffer, seed: number): Segment[] {
+  const whole: Segment[] = [];
+  findSegments(buf, 0, buf.length, whole);
+  const key = (s: Segment): string => `${s.kind}:${s.start}-${s.end}`;
+  for (let k = 0; k <= buf.length; k++) {
+    const split: Segment[] = [];
+    findSegments(buf, 0, k, split);
+    findSegments(buf, k, buf.length, split);
+    assert.deepEqual(split.map(key).sort(), whole.map(key).sort(), `seed ${seed}, split at ${k}`);
+  }
+  return whole;
+}
