@@ -33,6 +33,9 @@
 import { ByteAutomaton, type TriggerNeedle } from './automaton.js';
 import type { SecretRegistry } from './registry.js';
 
+/** A second-stage check at a trigger: true when the candidate there certainly yields nothing (see MaskRule). */
+export type TriggerCheck = (data: Buffer, trigger: number, to: number, from: number) => boolean;
+
 /** A half-open byte range relative to the buffer it was found in. */
 export type RelSpan = readonly [start: number, end: number];
 
@@ -57,6 +60,13 @@ export interface MaskRule {
    * It must agree with decide/match (the scanner rule: a token shorter than the shortest secret).
    */
   readonly shortReject?: { readonly minLength: number; readonly ends: (byte: number) => boolean };
+  /**
+   * Optional second-stage checks right at a 3-byte trigger (keyed by the trigger in lower case), run inside the
+   * skip loop before any window or automaton step: true only when no span of this rule can come from a candidate
+   * at `trigger`, judging from `data[from, to)` alone (bytes before `from` may not be the stream's; return false when those bytes do not suffice: the window
+   * machinery then decides as usual, so the output is the same for every chunking). Must agree with decide/match.
+   */
+  readonly triggerChecks?: ReadonlyMap<string, TriggerCheck>;
   /** An undecided candidate at its cap (or at end of stream) is masked whole instead of matched. */
   readonly failClosed?: boolean;
   /**
@@ -89,6 +99,39 @@ const STARS = Buffer.from('***');
 const LF_BUF = Buffer.from('\n');
 const CR_BUF = Buffer.from('\r');
 const EMPTY = Buffer.alloc(0);
+
+/** Do all these checks (at least one) reject the candidate at i? */
+function allReject(checks: readonly TriggerCheck[] | undefined, data: Buffer, i: number, to: number, from: number): boolean {
+  if (checks === undefined) return false;
+  for (const check of checks) if (!check(data, i, to, from)) return false;
+  return true;
+}
+
+/**
+ * The skip loop's check for a rule's trigger (lower case): its trigger check, or its shortReject as openWindow
+ * applies it (the look-behind walked within `data`: when it reaches the start of data, no verdict). Undefined: none.
+ */
+function rejectAt(r: MaskRule, trigger: string): TriggerCheck | undefined {
+  const own = r.triggerChecks?.get(trigger);
+  const quick = r.shortReject;
+  if (!quick) return own;
+  const lb = r.lookbehind;
+  const short: TriggerCheck = (data, t, to, from) => {
+    let start = t;
+    if (lb) {
+      const floor = t - lb.max;
+      while (start > floor && start > from && lb.accepts(data[start - 1]!)) start--;
+      if (start === from && start > floor) return false; // the look-behind may go on before `from`
+    }
+    const lim = start + quick.minLength;
+    for (let p = t; p < lim; p++) {
+      if (p >= to) return false;
+      if (quick.ends(data[p]!)) return true;
+    }
+    return false;
+  };
+  return own ? (data, t, to, from) => own(data, t, to, from) || short(data, t, to, from) : short;
+}
 
 /** A trigger in every ASCII case of its first four letters (the rule checks the rest, in any case). */
 function caseVariants(t: string): string[] {
@@ -133,6 +176,13 @@ export class MaskEngine {
   private grams4: Int32Array | undefined;
   private short3: Int32Array | undefined;
   private breakStops: Int32Array | undefined;
+  private short3Forms: ReadonlySet<number> | undefined;
+  private starts4: ReadonlySet<number> | undefined;
+  /** 3-byte triggers (packed as in short3) whose every rule has a trigger check, with those checks. */
+  private readonly vetoes = new Map<number, TriggerCheck[]>();
+  /** The same for longer triggers, keyed by their first four bytes (as in starts4). */
+  private readonly vetoes4 = new Map<number, TriggerCheck[]>();
+  private formStarts4: ReadonlySet<number> | undefined;
   private offs = new Float64Array(2);
   private ringMask = 1;
 
@@ -184,6 +234,29 @@ export class MaskEngine {
         this.triggerRule.push(rule);
         this.triggerFull.push(Buffer.from(t.toLowerCase(), 'utf8'));
         for (const v of caseVariants(t)) this.triggers.push({ bytes: Buffer.from(v, 'utf8'), rule: id });
+      }
+    });
+    // Second-stage vetoes, keyed by a trigger variant's first three bytes (3-byte triggers) or first four (longer
+    // ones): usable only when every rule with a trigger there has a check (its trigger check or its shortReject).
+    const blocked = new Set<string>();
+    this.rules.forEach((r) => {
+      for (const t of r.triggers) {
+        const check = rejectAt(r, t.toLowerCase());
+        for (const v of caseVariants(t)) {
+          const b = Buffer.from(v, 'utf8');
+          if (b.length < 3) continue;
+          const map = b.length === 3 ? this.vetoes : this.vetoes4;
+          const key = b.length === 3 ? 0x1000000 | (b[0]! << 16) | (b[1]! << 8) | b[2]! : ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
+          const name = `${b.length === 3 ? 3 : 4}:${key}`;
+          if (!check || blocked.has(name)) {
+            blocked.add(name);
+            map.delete(key);
+            continue;
+          }
+          const list = map.get(key) ?? [];
+          if (!list.includes(check)) list.push(check);
+          map.set(key, list);
+        }
       }
     });
     this.triggerKey = this.rules.map((r) => `${r.id}\u0001${r.triggers.join('\u0001')}`).join('\u0002');
@@ -383,6 +456,9 @@ export class MaskEngine {
     this.grams4 = c.grams4;
     this.short3 = c.short3;
     this.breakStops = c.breakStops;
+    this.short3Forms = c.short3Forms;
+    this.starts4 = c.starts4;
+    this.formStarts4 = c.formStarts4;
     let ring = 2;
     while (ring <= this.b64.maxNeedle + 1) ring *= 2;
     if (ring > this.offs.length) this.offs = new Float64Array(ring);
@@ -483,14 +559,14 @@ export class MaskEngine {
       }
       if (this.grams![(c * 1031 + data[i + 1]! * 37 + data[i + 2]!) & 0xffff] === 0) return true;
     }
-    return !this.secondStage(data, i, to);
+    return !this.secondStage(data, i, to, skipStart);
   }
 
   /**
    * Second stage of the start filter (registry.ts: gramHash4, short3) where the first said yes: may a needle begin
    * at i? At the end of the data, yes; before a line break too (a Base64 form may go on after it).
    */
-  private secondStage(data: Buffer, i: number, to: number): boolean {
+  private secondStage(data: Buffer, i: number, to: number, from: number): boolean {
     if (i + 3 >= to) return true;
     const a = data[i]!;
     const b = data[i + 1]!;
@@ -498,9 +574,20 @@ export class MaskEngine {
     const d = data[i + 3]!;
     if (d === 10 || d === 13) return true;
     const s3 = this.short3![(a * 8191 + b * 1031 + c * 131) & 0xfff]!;
-    if (s3 !== 0 && (s3 < 0 || s3 === (0x1000000 | (a << 16) | (b << 8) | c))) return true;
     const h = Math.imul((a << 24) | (b << 16) | (c << 8) | d, 0x9e3779b1) >>> 14;
-    return (this.grams4![h >>> 5]! & (1 << (h & 31))) !== 0;
+    const g4 = (this.grams4![h >>> 5]! & (1 << (h & 31))) !== 0;
+    if (s3 < 0) return true;
+    const key = 0x1000000 | (a << 16) | (b << 8) | c;
+    const short = s3 === key;
+    if (!short && !g4) return false;
+    // Needles begin here. Triggers whose rules all reject the candidate right away let the skip go on, when no
+    // registered form begins here (grams4 may collide: the exact sets decide).
+    if (short && (this.short3Forms!.has(key) || !allReject(this.vetoes.get(key), data, i, to, from))) return true;
+    if (g4) {
+      const p4 = ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
+      if (this.starts4!.has(p4) && (this.formStarts4!.has(p4) || !allReject(this.vetoes4.get(p4), data, i, to, from))) return true;
+    }
+    return false;
   }
 
   private onMatch(row: number, end: number): void {

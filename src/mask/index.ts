@@ -10,3 +10,5 @@ export {
   unescapeAddMask, DEFAULT_SECRET_ENV_PATTERNS, MIN_SECRET_CODE_POINTS, MIN_PATTERN_SECRET_LENGTH,
   type SecretForms, type EnvSecretOptions,
 } from './policy.js';
+export { keywordTail, keywordChecks } from './rules.js';
+export { type TriggerCheck } from './engine.js';

@@ -30,6 +30,12 @@ export interface CompiledNeedles {
   readonly grams4: Int32Array | undefined;
   /** Exact: `short3[gramHash3b(…)]` is `0x1000000 | b0 << 16 | b1 << 8 | b2` of the 3-byte needle there, -1 if several. */
   readonly short3: Int32Array | undefined;
+  /** short3 keys of the 3-byte forms (not triggers): a trigger's quick rejection never skips over one of these. */
+  readonly short3Forms: ReadonlySet<number> | undefined;
+  /** Exact first four bytes (b0 << 24 | … | b3, unsigned) of every needle of 4 bytes or more (grams4 without collisions). */
+  readonly starts4: ReadonlySet<number> | undefined;
+  /** The same for registered forms only (literal and Base64). */
+  readonly formStarts4: ReadonlySet<number> | undefined;
   /**
    * With the start filter: bit `(b0 << 8) | b1` of `breakStops` is set when the two bytes b0 b1 before a line
    * break may end the start of a Base64 form (the state reached from the root over them maps to a Base64 row), so
@@ -101,6 +107,14 @@ export class SecretRegistry {
     let grams: Uint8Array | undefined = new Uint8Array(65536);
     let grams4: Int32Array | undefined = new Int32Array((1 << 18) >>> 5);
     let short3: Int32Array | undefined = new Int32Array(4096);
+    const short3Forms = new Set<number>();
+    const starts4 = new Set<number>();
+    const forms = [...this.literal].map(enc).concat(b64);
+    const formStarts4 = new Set<number>();
+    for (const n of forms) {
+      if (n.length === 3) short3Forms.add(0x1000000 | (n[0]! << 16) | (n[1]! << 8) | n[2]!);
+      if (n.length >= 4) formStarts4.add(((n[0]! << 24) | (n[1]! << 16) | (n[2]! << 8) | n[3]!) >>> 0);
+    }
     for (const n of [...[...this.literal].map(enc), ...b64, ...triggers.map((t) => t.bytes)]) {
       if (n.length < 3) {
         grams = grams4 = short3 = undefined;
@@ -112,6 +126,7 @@ export class SecretRegistry {
         const key = 0x1000000 | (n[0]! << 16) | (n[1]! << 8) | n[2]!;
         short3![h] = short3![h] === 0 || short3![h] === key ? key : -1;
       } else {
+        starts4.add(((n[0]! << 24) | (n[1]! << 16) | (n[2]! << 8) | n[3]!) >>> 0);
         const h = gramHash4(n[0]!, n[1]!, n[2]!, n[3]!);
         grams4![h >>> 5] |= 1 << (h & 31);
       }
@@ -138,7 +153,7 @@ export class SecretRegistry {
         breakStops.set(bits, b0 << 3);
       }
     }
-    this.cache = { version: this.version, triggerKey, all, base64, base64Of, grams, grams4, short3, breakStops };
+    this.cache = { version: this.version, triggerKey, all, base64, base64Of, grams, grams4, short3, short3Forms, starts4, formStarts4, breakStops };
     return this.cache;
   }
 }

@@ -8,9 +8,14 @@
  * | private-key-block       | `-----BEGIN`   | 16 KiB  | end of the `-----END …-----` marker | masked whole (closed) |
  * | url-credentials         | `://`          | 1 KiB   | `@`, or the end of the authority    | matched as is         |
  * | high-confidence (pack)  | rule keywords  | engine's `maxHighConfidenceMatch` (≤ 16 KiB) | next line break | matched as is |
+ *
+ * Trigger checks (MaskRule.triggerChecks), run in the engine's skip loop where a trigger begins: url-credentials
+ * rejects a `://` whose authority ends before any `@`; the pack rule rejects a keyword occurrence whose following
+ * bytes fail every tail its rules' regexes require (keywordTail/keywordChecks, derived from the pack, e.g. Airtable
+ * `pat[a-zA-Z0-9]{14}\.`), or where the whole keyword is not there.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { MaskRule, RelSpan } from './engine.js';
+import type { MaskRule, RelSpan, TriggerCheck } from './engine.js';
 import type { SecretRegistry } from './registry.js';
 
 const KIB = 1024;
@@ -127,6 +132,16 @@ export const urlCredentialsRule: MaskRule = {
     }
     return -1;
   },
+  // decide/match on the bytes at hand: the authority ends before any `@` → no spans.
+  triggerChecks: new Map([['://', (data: Buffer, t: number, to: number): boolean => {
+    const lim = Math.min(to, t + 1 * KIB);
+    for (let i = t + 3; i < lim; i++) {
+      const c = data[i]!;
+      if (c === 0x40) return false;
+      if (endsAuthority(c)) return true;
+    }
+    return false;
+  }]]),
   match(w) {
     const at = w.lastIndexOf(0x40);
     if (at < 0 || w.length !== at + 1) return [];
@@ -135,6 +150,208 @@ export const urlCredentialsRule: MaskRule = {
     return at - 3 >= 20 ? [[3, at]] : [];
   },
 };
+
+/** A class of bytes at a fixed offset after a keyword, required `min` times in a row. */
+interface TailStep {
+  readonly cls: Uint8Array;
+  readonly min: number;
+}
+
+/** Adds `\\w` (ASCII word bytes, RE2 without flags) or `\\d` to a byte set. */
+function addShorthand(cls: Uint8Array, e: string): void {
+  for (let c = 0x30; c <= 0x39; c++) cls[c] = 1;
+  if (e !== 'w') return;
+  for (let c = 0x41; c <= 0x5a; c++) cls[c] = 1;
+  for (let c = 0x61; c <= 0x7a; c++) cls[c] = 1;
+  cls[0x5f] = 1;
+}
+
+/** Byte set of a `[…]` class at src[i] (ranges, single ASCII chars, `\\.`-style escapes); undefined when unsure. */
+function parseClass(src: string, i: number): { cls: Uint8Array; next: number } | undefined {
+  const cls = new Uint8Array(256);
+  let j = i + 1;
+  if (src[j] === '^') return undefined;
+  const atom = (): number | undefined => {
+    const ch = src[j];
+    if (ch === undefined) return undefined;
+    if (ch === '\\') {
+      const e = src[j + 1];
+      if (e === undefined || /[A-Za-z0-9]/.test(e)) return undefined; // \x…, \s…: not handled here
+      j += 2;
+      return e.charCodeAt(0);
+    }
+    j++;
+    return ch.charCodeAt(0);
+  };
+  while (j < src.length && src[j] !== ']') {
+    if (src[j] === '\\' && (src[j + 1] === 'w' || src[j + 1] === 'd')) {
+      addShorthand(cls, src[j + 1]!);
+      j += 2;
+      continue;
+    }
+    const a = atom();
+    if (a === undefined || a >= 0x80) return undefined;
+    if (src[j] === '-' && src[j + 1] !== ']') {
+      j++;
+      const b = atom();
+      if (b === undefined || b >= 0x80 || b < a) return undefined;
+      for (let c = a; c <= b; c++) cls[c] = 1;
+    } else cls[a] = 1;
+  }
+  if (src[j] !== ']') return undefined;
+  return { cls, next: j + 1 };
+}
+
+/**
+ * What must follow `keyword` in every match of `regex` (pack regex source: trusted text, never stream content),
+ * as fixed-offset byte classes: only when the keyword is a literal that every match contains (no alternation around
+ * it, no optional group, one occurrence, no inline flags), e.g. Airtable's `pat[a-zA-Z0-9]{14}\.` → 14 alnum then `.`.
+ * Undefined when the regex does not say so plainly.
+ */
+export function keywordTail(regex: string, keyword: string): TailStep[] | undefined {
+  if (keyword.length === 0 || /\(\?[^:]/.test(regex) || !/^[a-z0-9_:/@=~-]+$/.test(keyword)) return undefined;
+  // Find the keyword as literal text outside classes; track the enclosing groups.
+  const stack: { open: number; alt: boolean }[] = [];
+  let found = -1;
+  let enclosing: number[] = [];
+  let topAlt = false;
+  const groups: { open: number; close: number; alt: boolean }[] = [];
+  for (let i = 0; i < regex.length; i++) {
+    const ch = regex[i]!;
+    if (ch === '\\') {
+      i++;
+      continue;
+    }
+    if (ch === '[') {
+      const c = parseClass(regex, i);
+      if (!c) {
+        let close = i + 1;
+        if (regex[close] === '^') close++;
+        if (regex[close] === ']') close++; // a leading `]` is literal
+        while (close < regex.length && regex[close] !== ']') close += regex[close] === '\\' ? 2 : 1;
+        if (close >= regex.length) return undefined;
+        i = close;
+      } else i = c.next - 1;
+      continue;
+    }
+    if (ch === '{') {
+      const close = regex.indexOf('}', i);
+      if (close < 0) return undefined;
+      i = close;
+      continue;
+    }
+    if (ch === '(') stack.push({ open: i, alt: false });
+    else if (ch === ')') {
+      const g = stack.pop();
+      if (!g) return undefined;
+      groups.push({ open: g.open, close: i, alt: g.alt });
+    } else if (ch === '|') {
+      if (stack.length === 0) topAlt = true;
+      else stack[stack.length - 1]!.alt = true;
+    } else if (regex.startsWith(keyword, i)) {
+      if (found >= 0) return undefined;
+      found = i;
+      enclosing = stack.map((g) => g.open);
+    }
+  }
+  if (found < 0 || topAlt || stack.length > 0) return undefined;
+  if (found > 0 && regex[found - 1] === '\\') return undefined;
+  for (const open of enclosing) {
+    const g = groups.find((x) => x.open === open)!;
+    const q = regex[g.close + 1];
+    if (g.alt || q === '?' || q === '*' || q === '{') return undefined;
+  }
+  const steps: TailStep[] = [];
+  let j = found + keyword.length;
+  if ('?*{+'.includes(regex[j] ?? '')) return undefined;
+  while (j < regex.length) {
+    let cls: Uint8Array;
+    const ch = regex[j]!;
+    if (ch === '[') {
+      const c = parseClass(regex, j);
+      if (!c) break;
+      cls = c.cls;
+      j = c.next;
+    } else if (ch === '\\' && (regex[j + 1] === 'w' || regex[j + 1] === 'd')) {
+      cls = new Uint8Array(256);
+      addShorthand(cls, regex[j + 1]!);
+      j += 2;
+    } else if (ch === '\\' && regex[j + 1] !== undefined && /[.\-_/:@]/.test(regex[j + 1]!)) {
+      cls = new Uint8Array(256);
+      cls[regex.charCodeAt(j + 1)] = 1;
+      j += 2;
+    } else if (/[A-Za-z0-9_\-:@/=~]/.test(ch)) {
+      cls = new Uint8Array(256);
+      cls[ch.charCodeAt(0)] = 1;
+      j++;
+    } else break;
+    const q = regex[j];
+    if (q === '?' || q === '*') break;
+    if (q === '+') {
+      steps.push({ cls, min: 1 });
+      break;
+    }
+    if (q === '{') {
+      const m = /^\{(\d+)(,(\d*))?\}/.exec(regex.slice(j));
+      if (!m) break;
+      const min = Number(m[1]);
+      if (min > 0) steps.push({ cls, min });
+      if (m[2] !== undefined && m[3] !== m[1]) break; // variable length: later offsets unknown
+      j += m[0].length;
+      continue;
+    }
+    steps.push({ cls, min: 1 });
+  }
+  return steps.length > 0 ? steps : undefined;
+}
+
+/**
+ * Trigger checks for the scanner rule, derived from the pack: a keyword gets one when every high-confidence rule
+ * listing it has a keywordTail; the check says "no window" when, at this occurrence, every such tail fails on the
+ * bytes at hand (bytes not written yet never fail). Every match of those rules contains the keyword followed by
+ * its tail, so a match elsewhere in the token has its own occurrence that passes and opens the window.
+ */
+export function keywordChecks(rules: readonly { readonly regex?: string; readonly keywords?: readonly string[] }[]): Map<string, TriggerCheck> {
+  const byKeyword = new Map<string, TailStep[][] | null>();
+  for (const r of rules) {
+    for (const k of r.keywords ?? []) {
+      const kw = k.toLowerCase();
+      if (byKeyword.get(kw) === null) continue;
+      const tail = r.regex !== undefined ? keywordTail(r.regex, kw) : undefined;
+      if (!tail) byKeyword.set(kw, null);
+      else byKeyword.set(kw, [...(byKeyword.get(kw) ?? []), tail]);
+    }
+  }
+  const out = new Map<string, TriggerCheck>();
+  for (const [kw, tails] of byKeyword) {
+    if (!tails) continue;
+    const len = Buffer.byteLength(kw);
+    const kwBytes = Buffer.from(kw, 'utf8');
+    out.set(kw, (data, t, to) => {
+      // Not the keyword after all (the automaton matches its first four letters only): no window either.
+      for (let j = 0; j < len; j++) {
+        if (t + j >= to) return false;
+        let c = data[t + j]!;
+        if (c >= 0x41 && c <= 0x5a) c += 0x20;
+        if (c !== kwBytes[j]) return true;
+      }
+      for (const tail of tails) {
+        let p = t + len;
+        let failed = false;
+        for (const step of tail) {
+          for (let n = 0; n < step.min && !failed; n++, p++) {
+            if (p >= to) return false; // not enough bytes: this tail may still pass
+            if (step.cls[data[p]!] === 0) failed = true;
+          }
+          if (failed) break;
+        }
+        if (!failed) return false;
+      }
+      return true;
+    });
+  }
+  return out;
+}
 
 /** What the masker needs from the engine's scanner (src/core/scanner.ts: `Scanner`). */
 export interface HighConfidenceMatcher {
@@ -179,7 +396,8 @@ export const TOKEN_LOOKBEHIND = 256;
  * than `minToken` bytes are skipped: MIN_TOKEN for the built-in pack). Keywords with
  * spaces (private-key headers) are left to privateKeyRule, which holds a whole block.
  */
-export function scannerRule(matcher: HighConfidenceMatcher, keywords: readonly string[], minToken = 0): MaskRule | undefined {
+export function scannerRule(matcher: HighConfidenceMatcher, keywords: readonly string[], minToken = 0,
+  triggerChecks?: ReadonlyMap<string, TriggerCheck>): MaskRule | undefined {
   const triggers = [...new Set(keywords.map((k) => k.toLowerCase()))].filter((k) => k.length > 0 && ![...k].some((ch) => ch.charCodeAt(0) <= 0x20));
   if (triggers.length === 0) return undefined;
   return {
@@ -188,6 +406,7 @@ export function scannerRule(matcher: HighConfidenceMatcher, keywords: readonly s
     lookbehind: { max: TOKEN_LOOKBEHIND, accepts: isLookbehindByte },
     cap: Math.max(64, Math.min(TOKEN_CAP, matcher.maxHighConfidenceMatch)),
     ...(minToken > 0 ? { shortReject: { minLength: minToken, ends: endsToken } } : {}),
+    ...(triggerChecks ? { triggerChecks } : {}),
     decide(w, t) {
       for (let i = t; i < w.length; i++) if (endsToken(w[i]!)) return i;
       return -1;

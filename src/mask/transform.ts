@@ -21,7 +21,10 @@
  *
  * Overhead: while nothing is pending, a three-byte start filter per byte (no dependency between bytes, four
  * positions per branch; with the pack's triggers, a four-byte second stage where the first says yes, and
- * `Sentry`/`path`-like words that cannot reach the shortest pack secret are rejected without a window);
+ * `Sentry`/`path`-like words that cannot reach the shortest pack secret are rejected without a window; where a
+ * trigger begins, the rules' trigger checks — `://` without `user:pass@`, pack keywords whose regex fixes the bytes
+ * after them, like Airtable's `pat` + 14 alnum + `.` (rules.ts: keywordChecks), and shortReject — may let the skip
+ * go on, judged on the bytes at hand only, so every chunking gives the same output);
  * otherwise one table load per byte; the break-skipping Base64 automaton runs only after a line break that
  * ends the start of a Base64 form; one native search per write for `\n::add-mask::`; output is views of the
  * written chunk (the held tail and the chunk are separate segments, never concatenated). Registering rebuilds
@@ -34,7 +37,7 @@ import { Transform, type TransformCallback, type TransformOptions } from 'node:s
 import { MaskEngine, type MaskRule } from './engine.js';
 import { unescapeAddMask } from './policy.js';
 import { SecretRegistry } from './registry.js';
-import { jwtRule, MIN_TOKEN, privateKeyRule, scannerRule, urlCredentialsRule } from './rules.js';
+import { jwtRule, keywordChecks, MIN_TOKEN, privateKeyRule, scannerRule, urlCredentialsRule } from './rules.js';
 import { builtinConfig } from '../core/config.js';
 import { createScanner } from '../core/scanner.js';
 
@@ -145,8 +148,9 @@ let packRules: readonly MaskRule[] | undefined;
 export function defaultPackRules(): readonly MaskRule[] {
   if (!packRules) {
     const config = builtinConfig();
-    const keywords = config.rules.filter((r) => r.confidence === 'high').flatMap((r) => r.keywords ?? []);
-    const rule = scannerRule(createScanner(config), keywords, MIN_TOKEN);
+    const high = config.rules.filter((r) => r.confidence === 'high');
+    const keywords = high.flatMap((r) => r.keywords ?? []);
+    const rule = scannerRule(createScanner(config), keywords, MIN_TOKEN, keywordChecks(high));
     packRules = rule ? [rule] : [];
   }
   return packRules;
