@@ -135,7 +135,12 @@ test('pypi-macaroon parses a v2 macaroon for pypi.org / test.pypi.org and reject
   assert.equal(check('pypi-' + macaroon('example.org').toString('base64url')), false, 'other location fails');
   assert.equal(check('pypi-' + macaroon('pypi.org', 31).toString('base64url')), false, 'short signature fails');
   assert.equal(check(good.slice(0, -8)), false, 'truncated token fails');
-  assert.equal(check('pypi-AgEIcHlwaS5vcmc' + randomText(ALNUM, 120)), false, 'random tail fails');
+  // gitleaks-style fixtures: documented prefix + random base64url (no identifier tag after the location) pass like
+  // any random token; a tail that starts a macaroon ('C' = tag 2) must parse; placeholder tails fail.
+  assert.equal(check('pypi-AgEIcHlwaS5vcmcg' + randomText(ALNUM, 120)), true, 'random tail passes');
+  assert.equal(check('pypi-AgENdGVzdC5weXBpLm9yZwz' + randomText(ALNUM, 120)), true, 'random test.pypi tail passes');
+  assert.equal(check('pypi-AgEIcHlwaS5vcmcC' + randomText(ALNUM, 120)), false, 'random tail after the tag fails');
+  assert.equal(check('pypi-AgEIcHlwaS5vcmc' + 'x'.repeat(80)), false, 'placeholder tail fails');
 });
 
 test('sentry-org-token requires a base64 JSON payload with iat', () => {
