@@ -9,6 +9,7 @@ const scenarios: Record<string, () => Promise<{ run(argv: string[]): Promise<voi
   quality: () => import('./quality.bench.js'),
   quality2: () => import('./quality2/run.js'),
   quality3: () => import('./quality3/run.js'),
+  quality4: () => import('./quality4/run.js'),
   history: () => import('./history.bench.js'),
   mask: () => import('./mask.bench.js'),
 };
