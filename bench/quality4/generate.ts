@@ -5,22 +5,12 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { base62, crc32 } from '../../src/core/validators.js';
+import { mulberry32 as rng } from '../../test/support/prng.js';
 
 export interface Planted { file: string; line: number; kind: string; value: string; encoded: boolean }
 export interface Corpus { dir: string; planted: Planted[]; bytes: number }
 
 type L = string | { t: string; kind: string; value: string; enc?: boolean };
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const AL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const UP = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
