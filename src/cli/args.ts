@@ -3,6 +3,7 @@
  * Apart so a command can parse its arguments and start git before the scanner's module graph is loaded
  * (`import('../common.js')` then overlaps git's start-up).
  */
+import { availableParallelism } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { ReportFormat } from '../report/types.js';
 import { UsageError } from './io.js';
@@ -35,7 +36,8 @@ export const reportHelp = `report options:
   -c, --config FILE         rules config (default: LEAKWARD_CONFIG, .leakward.toml, .gitleaks.toml, built-in)
   -f, --format FMT          text (default), json or sarif
   -o, --output FILE         write the report to FILE instead of stdout
-      --redact=N            hide N% of each secret (default: show the first 4 characters)
+      --redact[=N]          hide N% of each secret; bare --redact hides all of it
+                            (default: show the first 4 characters)
       --show-secrets        print secrets whole (never the default)
       --exit-code N         exit code when there are findings (default 1)
       --baseline FILE       ignore findings listed in FILE (default: .leakward-baseline.json if present;
@@ -43,7 +45,7 @@ export const reportHelp = `report options:
       --write-baseline FILE record the current findings' fingerprints in FILE and exit 0
       --max-decode-depth N  decode Base64/percent/hex and rescan N levels deep (default 2, 0 = off)
       --enable-rule ID      run only this rule (repeatable)
-      --threads N           worker threads (default: one per core)
+      --threads N           worker threads (default: one per core; at most 4 per core)
   -v, --verbose             report skipped files (binary, too large, symlinks)
       --no-color            no colour even on a terminal
 `;
@@ -66,7 +68,8 @@ export interface ReportFlags {
 
 /**
  * Parses a command's arguments: the shared report flags plus the command's own.
- * `--redact` alone means 100%, as in gitleaks.
+ * `--redact` alone means 100%, as in gitleaks; `--redact=N` is N%. `--redact 50` is refused: gitleaks reads it
+ * as a bare `--redact` and a path `50`, which silently scans the wrong thing.
  */
 export interface ParsedCommand {
   readonly values: { readonly [flag: string]: string | boolean | string[] | boolean[] | undefined };
@@ -74,7 +77,15 @@ export interface ParsedCommand {
 }
 
 export function parseCommandArgs(args: string[], own: Options): ParsedCommand {
-  const normalised = args.map((a) => (a === '--redact' ? '--redact=100' : a));
+  const end = args.indexOf('--');
+  const normalised = args.map((a, i) => {
+    if (a !== '--redact' || (end !== -1 && i > end)) return a;
+    const next = args[i + 1];
+    if (next !== undefined && (end === -1 || i + 1 < end) && /^\d+(\.\d*)?%?$/.test(next)) {
+      throw new UsageError(`write --redact=${next} (with '='): a bare --redact hides 100% and '${next}' would be read as a path`);
+    }
+    return '--redact=100';
+  });
   try {
     return parseArgs({ args: normalised, options: { ...reportOptions, ...own }, allowPositionals: true, strict: true });
   } catch (err) {
@@ -82,25 +93,49 @@ export function parseCommandArgs(args: string[], own: Options): ParsedCommand {
   }
 }
 
+/**
+ * A whole-number flag value: digits only (`Number('')` is 0 and `Number('0x10')` is 16, so `Number` alone would
+ * let `--exit-code ""` turn findings into exit 0). Undefined when the flag is absent.
+ */
+export function wholeNumberFlag(flag: string, value: string | undefined, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = /^[0-9]{1,9}$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new UsageError(`--${flag} takes a whole number from ${min} to ${max} (got '${printableArg(value)}')`);
+  }
+  return n;
+}
+
+/** A decimal flag value (e.g. megabytes): digits with an optional fraction, above zero. */
+export function positiveDecimalFlag(flag: string, value: string | undefined, what: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = /^[0-9]{1,9}(\.[0-9]{1,6})?$/.test(value) ? Number(value) : NaN;
+  if (!(n > 0)) throw new UsageError(`--${flag} takes ${what} above 0 (got '${printableArg(value)}')`);
+  return n;
+}
+
+/** An argument as an error may quote it: control characters escaped, at most 40 characters. */
+function printableArg(v: string): string {
+  const s = JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v).slice(1, -1);
+  return s;
+}
+
+/** `--threads` above this is refused: each worker holds a scanner, and 256 threads on 2 cores took 3.7 GB. */
+export const maxThreads = (): number => 4 * availableParallelism();
+
 export function reportFlags(values: Record<string, unknown>): ReportFlags {
   const str = (k: string): string | undefined => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
   const format = (str('format') ?? str('report-format') ?? 'text').toLowerCase();
   if (format !== 'text' && format !== 'json' && format !== 'sarif') {
     throw new UsageError(`--format must be text, json or sarif (got '${format}')`);
   }
-  const int = (k: string, min: number, max: number): number | undefined => {
-    const v = str(k);
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${k} takes a whole number from ${min} to ${max}`);
-    return n;
-  };
+  const int = (k: string, min: number, max: number): number | undefined => wholeNumberFlag(k, str(k), min, max);
   const output = str('output') ?? str('report-path');
   const baseline = str('baseline') ?? str('baseline-path');
   const writeBaselineFile = str('write-baseline');
   const redact = int('redact', 0, 100);
   const maxDecodeDepth = int('max-decode-depth', 0, 8);
-  const threads = int('threads', 1, 256);
+  const threads = int('threads', 1, maxThreads());
   const config = str('config');
   return {
     format,

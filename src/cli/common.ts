@@ -10,11 +10,11 @@ import path from 'node:path';
 import { ConfigError, loadConfig } from '../core/config.js';
 import { scanFragments } from '../core/workers.js';
 import type { Config, Finding, Fragment } from '../core/types.js';
-import { formatReport, shouldUseColor } from '../report/index.js';
+import { formatReport, printable, shouldUseColor } from '../report/index.js';
 // baseline.js and suppress.js load only when a baseline, a .gitleaksignore or --write-baseline asks for them.
 import { UsageError, type CliIO } from './io.js';
 
-export { parseCommandArgs, reportFlags, reportHelp, reportOptions, type ParsedCommand, type ReportFlags } from './args.js';
+export { parseCommandArgs, positiveDecimalFlag, wholeNumberFlag, reportFlags, reportHelp, reportOptions, type ParsedCommand, type ReportFlags } from './args.js';
 import type { ReportFlags } from './args.js';
 
 /** Loads the config, printing its warnings; a broken config is a usage error (exit 2). */
@@ -73,7 +73,7 @@ export async function runFindingsCommand(cmd: FindingsCommand): Promise<number> 
     ...(cmd.maxFileSize ? { maxFileSize: cmd.maxFileSize } : {}),
     onSkip: (file: string, reason: string, detail?: string) => {
       if (reason === 'unreadable' || flags.verbose) {
-        io.stderr.write(`leakward: skipped ${file} (${reason}${detail ? `: ${detail}` : ''})\n`);
+        io.stderr.write(`leakward: skipped ${printable(file)} (${reason}${detail ? `: ${printable(detail)}` : ''})\n`);
       }
     },
   })) {

@@ -17,11 +17,29 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/**
+ * A reader that went away (`leakward scan | head -1`) makes the next write fail with EPIPE, emitted as an
+ * `error` event: without a listener Node prints a stack trace. The output is no longer wanted, so the command
+ * ends quietly with its own exit code; later writes to the closed stream fail the same way and are dropped too.
+ */
+const guarded = new WeakSet<NodeJS.WriteStream>();
+function quietWhenClosed(stream: NodeJS.WriteStream): NodeJS.WriteStream {
+  if (!guarded.has(stream)) {
+    guarded.add(stream);
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') return;
+      process.exitCode = 2;
+      if (stream !== process.stderr) process.stderr.write(`leakward: cannot write output (${err.code ?? err.message})\n`);
+    });
+  }
+  return stream;
+}
+
 /** The process's streams, opened on first use: `process.stdin` alone costs ~2 ms, and most commands never read it. */
 export const processIO = (): CliIO => ({
   get stdin() { return process.stdin; },
-  get stdout() { return process.stdout; },
-  get stderr() { return process.stderr; },
+  get stdout() { return quietWhenClosed(process.stdout); },
+  get stderr() { return quietWhenClosed(process.stderr); },
   env: process.env,
   cwd: process.cwd(),
 });

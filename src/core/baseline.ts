@@ -111,7 +111,10 @@ function parseOwn(file: string, obj: Record<string, unknown>): Baseline {
     throw new BaselineError(file, 'a SARIF report cannot be a baseline; use a JSON report (--format json) or write one with --write-baseline');
   }
   if (obj['version'] !== BASELINE_VERSION) {
-    throw new BaselineError(file, `unsupported baseline version ${JSON.stringify(obj['version'])} (expected ${BASELINE_VERSION})`);
+    const v = obj['version'];
+    // The value is quoted only when it is a small number: anything else in the file may be a secret.
+    const shown = typeof v === 'number' && Number.isInteger(v) && Math.abs(v) < 1000 ? String(v) : v === undefined ? 'missing' : `a ${typeof v}`;
+    throw new BaselineError(file, `unsupported baseline version ${shown} (expected ${BASELINE_VERSION})`);
   }
   const salt = obj['salt'];
   if (typeof salt !== 'string' || salt === '') throw new BaselineError(file, '"salt" must be a non-empty string');
@@ -155,7 +158,8 @@ export function parseBaseline(text: string, file: string, options: { reportSalt?
   try {
     data = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (err) {
-    throw new BaselineError(file, `not valid JSON (${(err as Error).message})`, { cause: err });
+    // JSON.parse's message quotes the text around the error: a mistaken `--baseline .env` would print a secret.
+    throw new BaselineError(file, 'not valid JSON (expected a leakward baseline or a gitleaks JSON report)', { cause: err });
   }
   if (Array.isArray(data)) return parseReport(file, data, options.reportSalt ?? DEFAULT_FINGERPRINT_SALT);
   if (data !== null && typeof data === 'object') return parseOwn(file, data as Record<string, unknown>);

@@ -138,7 +138,13 @@ export interface LoadConfigOptions {
  */
 export async function loadConfig(options: LoadConfigOptions): Promise<Config> {
   const file = findConfigFile(options);
-  return file ? loadConfigFile(file) : builtinConfig();
+  if (!file) return builtinConfig();
+  const config = loadConfigFile(file);
+  // An empty or title-only config committed by mistake would turn the fail-closed hook into a no-op.
+  if (config.rules.length === 0) {
+    throw new ConfigError('defines no active rule (add [[rules]], or [extend] useDefault = true for the built-in ones)', file);
+  }
+  return config;
 }
 
 /** The config file `loadConfig` would read, or undefined for the built-in pack. */

@@ -2,7 +2,7 @@
 export type { ReportFormat, ReportOptions, ReportRenderer } from './types.js';
 export { REPORT_FORMATS } from './types.js';
 export { formatReport, writeReport, createReporter, createRenderer, type Reporter } from './report.js';
-export { shouldUseColor } from './color.js';
+export { shouldUseColor, printable } from './color.js';
 export { redactSecret, redactMatch, type RedactOptions } from './redact.js';
 export { toJsonEntry, type JsonReportEntry } from './json.js';
 export { SARIF_SCHEMA_URI } from './sarif.js';

@@ -36,7 +36,7 @@ interface StateFile { version: 1; rules: string; tips: string[] }
 
 export async function run(args: string[], io: CliIO): Promise<number> {
   // The arguments first (a light module); the scanner's module graph loads while git already walks the history.
-  const { parseCommandArgs, reportFlags, reportHelp } = await import('../args.js');
+  const { parseCommandArgs, reportFlags, reportHelp, wholeNumberFlag } = await import('../args.js');
   // gitleaks users write `--log-opts "--all --since=…"`: a value starting with a dash, which parseArgs refuses apart.
   const joined: string[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -65,16 +65,8 @@ export async function run(args: string[], io: CliIO): Promise<number> {
 
   const merges = (str('merges') ?? 'cc') as 'remerge' | 'cc' | 'none';
   if (!['remerge', 'cc', 'none'].includes(merges)) throw new UsageError('--merges must be remerge, cc or none');
-  let maxCommits: number | undefined;
-  if (str('max-commits') !== undefined) {
-    maxCommits = Number(str('max-commits'));
-    if (!Number.isInteger(maxCommits) || maxCommits < 1) throw new UsageError('--max-commits takes a positive whole number');
-  }
-  let jobs = 1;
-  if (str('jobs') !== undefined) {
-    jobs = Number(str('jobs'));
-    if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError('--jobs takes a whole number from 1 to 64');
-  }
+  const maxCommits = wholeNumberFlag('max-commits', str('max-commits'), 1, 999_999_999);
+  const jobs = wholeNumberFlag('jobs', str('jobs'), 1, 64) ?? 1;
   const prePush = values['pre-push'] === true;
   if (prePush && (positionals.length > 2 || str('branch') || str('log-opts') || str('state'))) {
     // A pre-push hook passes the remote's name and URL: accepted, not used.

@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { filesSource } from '../../sources/files.js';
 import { stdinSource } from '../../sources/stdin.js';
-import { parseCommandArgs, reportFlags, reportHelp, runFindingsCommand } from '../common.js';
+import { parseCommandArgs, positiveDecimalFlag, reportFlags, reportHelp, runFindingsCommand } from '../common.js';
 import { UsageError, type CliIO } from '../io.js';
 
 const help = `usage: leakward scan [options] [PATH...]
@@ -31,8 +31,7 @@ export async function run(args: string[], io: CliIO): Promise<number> {
     return 0;
   }
   const flags = reportFlags(values);
-  const maxMb = values['max-file-size'] === undefined ? 100 : Number(values['max-file-size']);
-  if (!Number.isFinite(maxMb) || maxMb <= 0) throw new UsageError('--max-file-size takes a number of megabytes');
+  const maxMb = positiveDecimalFlag('max-file-size', values['max-file-size'] as string | undefined, 'a number of megabytes') ?? 100;
   const maxFileSize = Math.round(maxMb * 1024 * 1024);
 
   const paths = positionals.length ? positionals : ['.'];

@@ -1,0 +1,131 @@
+/**
+ * Hostile-input behaviour of the CLI (issue "Hardening I"): closed readers, empty flag values, empty configs,
+ * error messages that must not quote scanned content, `--redact` spellings. Secrets here are synthetic and built
+ * at run time, never spelled out.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { packageRoot } from '../../src/core/paths.js';
+
+const bin = path.join(packageRoot, 'bin', 'leakward.js');
+
+function leakward(args: string[], opts: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {}) {
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    cwd: opts.cwd ?? packageRoot,
+    input: opts.input ?? '',
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', LEAKWARD_CONFIG: '', GITLEAKS_CONFIG: '', ...opts.env },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A synthetic AWS access key ID: AKIA + 16 base32 characters from a fixed seed. */
+function fakeKeyId(seed: number): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let s = 'AKIA';
+  let x = seed * 2654435761 + 12345;
+  for (let i = 0; i < 16; i++) {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    s += alphabet[(x >>> 16) % 32];
+  }
+  return s;
+}
+
+const tmp = (): string => mkdtempSync(path.join(os.tmpdir(), 'leakward-hardening-'));
+
+test('a closed reader (scan | head -1) ends the command quietly, with its own exit code', () => {
+  const dir = tmp();
+  const lines = Array.from({ length: 3000 }, (_, i) => `aws_access_key_id = ${fakeKeyId(i + 1)}`).join('\n');
+  writeFileSync(path.join(dir, 'keys.txt'), lines + '\n');
+  const r = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${bin}" scan --no-banner keys.txt | head -1 >/dev/null; echo "exit=\${PIPESTATUS[0]}" >&2`], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', LEAKWARD_CONFIG: '' },
+  });
+  assert.doesNotMatch(r.stderr, /EPIPE|Error|at /, 'no stack trace on stderr');
+  assert.match(r.stderr, /exit=1\b/);
+});
+
+test('a config that defines no rule is exit 2 naming the file', () => {
+  for (const text of ['', "title = 'oops'\n", "[extend]\ndisabledRules = []\n"]) {
+    const dir = tmp();
+    writeFileSync(path.join(dir, '.leakward.toml'), text);
+    writeFileSync(path.join(dir, 'a.txt'), 'hello\n');
+    const r = leakward(['scan', dir]);
+    assert.equal(r.code, 2, `config ${JSON.stringify(text)}: ${r.stderr}`);
+    assert.match(r.stderr, /\.leakward\.toml.*no active rule/);
+  }
+});
+
+test('numeric flags refuse empty and non-numeric values', () => {
+  const dir = tmp();
+  writeFileSync(path.join(dir, 'a.txt'), `key = ${fakeKeyId(7)}\n`);
+  const cases: string[][] = [
+    ['--exit-code', ''],
+    ['--exit-code=0x1'],
+    ['--max-decode-depth='],
+    ['--max-decode-depth', ' '],
+    ['--threads', ''],
+    ['--threads', '1e1'],
+    ['--threads', String(4 * os.availableParallelism() + 1)],
+    ['--max-file-size', ''],
+    ['--max-file-size', 'ten'],
+    ['--redact='],
+  ];
+  for (const flags of cases) {
+    const r = leakward(['scan', dir, ...flags]);
+    assert.equal(r.code, 2, `${flags.join(' ')} → ${r.code}: ${r.stderr}`);
+    assert.match(r.stderr, /takes/, flags.join(' '));
+  }
+  assert.equal(leakward(['scan', dir, '--threads', String(4 * os.availableParallelism())]).code, 1);
+  assert.equal(leakward(['history', '--max-commits', ''], { cwd: packageRoot }).code, 2);
+  assert.equal(leakward(['history', '--jobs=x'], { cwd: packageRoot }).code, 2);
+});
+
+test('--redact as gitleaks: bare hides all, =N hides N%, a separate value is a usage error', () => {
+  const dir = tmp();
+  const key = fakeKeyId(3);
+  writeFileSync(path.join(dir, 'a.txt'), `key = ${key}\n`);
+  const secretOf = (args: string[]): string => {
+    const r = leakward(['scan', dir, '-f', 'json', ...args]);
+    assert.equal(r.code, 1, r.stderr);
+    return (JSON.parse(r.stdout) as { Secret: string }[])[0]!.Secret;
+  };
+  assert.equal(secretOf(['--redact']), 'REDACTED');
+  assert.equal(secretOf(['--redact=100']), 'REDACTED');
+  assert.equal(secretOf([]), key.slice(0, 4) + '…');
+  assert.equal(secretOf(['--redact=90']), key.slice(0, 2) + '…');
+  const spaced = leakward(['scan', '--redact', '50', dir]);
+  assert.equal(spaced.code, 2, spaced.stderr);
+  assert.match(spaced.stderr, /--redact=50/);
+  // After `--`, 50 is a path like any other.
+  assert.equal(leakward(['scan', '--redact', '--', dir]).code, 1);
+});
+
+test('a baseline that is not JSON is an error that quotes none of its content', () => {
+  const dir = tmp();
+  const key = fakeKeyId(11);
+  writeFileSync(path.join(dir, '.env'), `AWS_ACCESS_KEY_ID=${key}\n`);
+  for (const text of [`AWS_ACCESS_KEY_ID=${key}\n`, `{"version": "${key}", "salt": "x", "fingerprints": []}`]) {
+    writeFileSync(path.join(dir, 'bad-baseline.json'), text);
+    const r = leakward(['scan', dir, '--baseline', path.join(dir, 'bad-baseline.json')]);
+    assert.equal(r.code, 2, r.stderr);
+    for (let i = 0; i + 6 <= key.length; i += 2) {
+      assert.ok(!r.stderr.includes(key.slice(i, i + 6)), 'the error shows 6 characters of the file');
+    }
+  }
+});
+
+test('-v skip notices escape file names as the report does', () => {
+  const dir = tmp();
+  const name = 'evil\n\x1b[31mname.bin';
+  writeFileSync(path.join(dir, name), Buffer.from([0, 1, 2, 3, 0, 0, 0xff, 0xfe]));
+  const r = leakward(['scan', '--no-git', '-v', dir]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(!r.stderr.includes('\x1b'), 'no raw escape character on stderr');
+  assert.match(r.stderr, /evil\\n\\x1b\[31mname\.bin/);
+});
