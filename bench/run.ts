@@ -12,6 +12,7 @@ const scenarios: Record<string, () => Promise<{ run(argv: string[]): Promise<voi
   quality4: () => import('./quality4/run.js'),
   history: () => import('./history.bench.js'),
   mask: () => import('./mask.bench.js'),
+  speed: () => import('./speed.bench.js'),
 };
 
 const argv = process.argv.slice(2);

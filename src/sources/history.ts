@@ -61,7 +61,12 @@ export type LogPart = 'all' | 'commits' | 'merges';
 export function historyLogArgs(opts: Omit<HistoryOptions, 'repo'>, part: LogPart = 'all'): { args: string[]; stdin: string } {
   const merges = opts.merges ?? 'cc';
   const context = merges === 'cc' && part !== 'commits' ? '-U1' : '-U0';
-  const args = ['log', '-p', context, '-M', `--format=${LOG_FORMAT}`, ...DIFF_HARDENING, '--full-history'];
+  // Rename detection is what makes combined diffs slow (on git/git, 3,000 merges: 19 s of git CPU with it, 3.7 s
+  // without). A merge needs none to find what it adds: a file renamed on one side arrives whole from that parent.
+  // The cost is a repeat, never a miss: a file renamed on one side and edited on the other shows the other side's
+  // edited lines again at the merge. Non-merge commits keep `-M` (a renamed file adds no lines).
+  const renames = part === 'merges' && merges === 'cc' ? '--no-renames' : '-M';
+  const args = ['log', '-p', context, renames, `--format=${LOG_FORMAT}`, ...DIFF_HARDENING, '--full-history'];
   if (merges === 'none' || part === 'commits') args.push('--no-merges');
   else if (merges === 'remerge') args.push('--diff-merges=remerge');
   else args.push('--cc');
