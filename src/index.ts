@@ -3,3 +3,5 @@ export * from './core/index.js';
 export * from './sources/index.js';
 export * from './mask/index.js';
 export * from './report/index.js';
+export * from './sweep/index.js';
+export * from './store/index.js';

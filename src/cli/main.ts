@@ -8,6 +8,7 @@ const commands: Record<string, () => Promise<Command>> = {
   history: async () => (await import('./commands/history.js')).run,
   hook: async () => (await import('./commands/hook.js')).run,
   mask: async () => (await import('./commands/mask.js')).run,
+  sweep: async () => (await import('./commands/sweep.js')).run,
 };
 
 const usage = `usage: leakward <command> [options]
@@ -19,6 +20,7 @@ commands:
   history [RANGE...]    scan every commit of a git history (or --pre-push)
   hook install|uninstall  install the git hooks
   mask -- CMD [ARGS...] run CMD with its output masked (or filter stdin)
+  sweep [REPO...]       sweep many repositories' histories into a datastore (merge: union shards)
 
 Run 'leakward <command> --help' for a command's options.
 `;
