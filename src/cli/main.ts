@@ -9,6 +9,8 @@ const commands: Record<string, () => Promise<Command>> = {
   hook: async () => (await import('./commands/hook.js')).run,
   mask: async () => (await import('./commands/mask.js')).run,
   sweep: async () => (await import('./commands/sweep.js')).run,
+  report: async () => (await import('./commands/report.js')).run,
+  triage: async () => (await import('./commands/triage.js')).run,
 };
 
 const usage = `usage: leakward <command> [options]
@@ -21,6 +23,8 @@ commands:
   hook install|uninstall  install the git hooks
   mask -- CMD [ARGS...] run CMD with its output masked (or filter stdin)
   sweep [REPO...]       sweep many repositories' histories into a datastore (merge: union shards)
+  report --db FILE      the sweep report: html, markdown, sarif per repository, jsonl
+  triage FINGERPRINT    record a decision on a sweep finding (or --export-baseline FILE)
 
 Run 'leakward <command> --help' for a command's options.
 `;

@@ -6,3 +6,6 @@ export { shouldUseColor, printable } from './color.js';
 export { redactSecret, redactMatch, type RedactOptions } from './redact.js';
 export { toJsonEntry, type JsonReportEntry } from './json.js';
 export { SARIF_SCHEMA_URI } from './sarif.js';
+export { sweepReportData, riskOrder, commitLink, repoFileName, type SweepReportData, type SweepCoverage } from './sweep-data.js';
+export { renderSweepHtml, monthChart, FINDING_COLUMNS, type FindingColumn } from './sweep-html.js';
+export { renderSweepMarkdown, renderSweepSarif, renderSweepJsonl } from './sweep-text.js';

@@ -258,8 +258,8 @@ export class SweepStore implements ScannedCommits {
 
   /** Fingerprints matching a prefix (triage accepts an unambiguous prefix, as git does for shas). */
   fingerprintsLike(prefix: string, limit = 3): string[] {
-    return this.db.prepare<[string, number], { fingerprint: string }>(
-      `SELECT fingerprint FROM findings WHERE substr(fingerprint, 1, length(?1)) = ?1 LIMIT ?2`).all(prefix, limit).map((r) => r.fingerprint);
+    return this.db.prepare<[number, string, number], { fingerprint: string }>(
+      'SELECT fingerprint FROM findings WHERE substr(fingerprint, 1, ?) = ? LIMIT ?').all(prefix.length, prefix, limit).map((r) => r.fingerprint);
   }
 
   // ---- reading (reports) ----
@@ -329,6 +329,20 @@ export class SweepStore implements ScannedCommits {
   occurrencesOf(fingerprint: string): { sha: string; path: string; line: number; column: number; author: string; email: string; date: string }[] {
     return this.db.prepare<[string], { sha: string; path: string; line: number; column: number; author: string; email: string; date: string }>(
       'SELECT sha, path, line, col AS column, author, email, date FROM occurrences WHERE fingerprint = ? ORDER BY date, sha, path, line').all(fingerprint);
+  }
+
+  /** Occurrences in commits reachable in one repository (for per-repository reports), oldest first. */
+  occurrencesInRepo(url: string): { fingerprint: string; sha: string; path: string; line: number; column: number; author: string; date: string }[] {
+    return this.db.prepare<[string], { fingerprint: string; sha: string; path: string; line: number; column: number; author: string; date: string }>(
+      `SELECT o.fingerprint, o.sha, o.path, o.line, o.col AS column, o.author, o.date FROM occurrences o JOIN reach r ON r.sha = o.sha AND r.repo = ?
+       ORDER BY o.date, o.sha, o.path, o.line`).all(url);
+  }
+
+  /** Fingerprints with one of these statuses (baseline export). */
+  fingerprintsWithStatus(statuses: readonly TriageStatus[]): string[] {
+    const marks = statuses.map(() => '?').join(',');
+    return this.db.prepare<string[], { fingerprint: string }>(`SELECT fingerprint FROM triage WHERE status IN (${marks}) ORDER BY fingerprint`)
+      .all(...statuses).map((r) => r.fingerprint);
   }
 
   // ---- merging shards ----

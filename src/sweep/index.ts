@@ -5,5 +5,5 @@ export { scanTask, toOccurrence, type ScanTaskOptions } from './scan-task.js';
 export { ruleSetOf, missingRules, type RuleSetOptions } from './ruleset.js';
 export { ensureMirror, localRepo, FetchError } from './mirror.js';
 export {
-  parseRepo, parseReposFile, parseShard, shardOf, mirrorDir, commitLink, repoFileName, stripCredentials, redactCredentials, type RepoLocation,
+  parseRepo, parseReposFile, parseShard, shardOf, mirrorDir, stripCredentials, redactCredentials, type RepoLocation,
 } from './repo-url.js';

@@ -77,27 +77,6 @@ export function mirrorDir(cache: string, url: string): string {
   return path.join(cache, `${safe || 'repo'}-${h}.git`);
 }
 
-/** A commit link on a known forge (GitHub, GitLab, Bitbucket), or undefined. */
-export function commitLink(url: string, sha: string): string | undefined {
-  const m = /^(?:https|ssh):\/\/(github\.com|gitlab\.com|bitbucket\.org)(\/[^?#]+)$/.exec(url);
-  if (!m) return undefined;
-  const base = `https://${m[1]}${m[2]}`;
-  if (m[1] === 'github.com') return `${base}/commit/${sha}`;
-  if (m[1] === 'gitlab.com') return `${base}/-/commit/${sha}`;
-  return `${base}/commits/${sha}`;
-}
-
-/** `<host>__<owner>__<name>` for per-repository report files (SARIF). */
-export function repoFileName(url: string): string {
-  const rest = url.replace(/^[a-z]+:\/\//, '');
-  const parts = rest.split('/').filter(Boolean);
-  const host = parts[0] ?? 'local';
-  const tail = parts.slice(1);
-  const owner = tail.length >= 2 ? tail[tail.length - 2]! : '_';
-  const name = tail.length >= 1 ? tail[tail.length - 1]! : 'repo';
-  return [url.startsWith('file://') ? 'local' : host, owner, name].map((p) => p.replace(/[^A-Za-z0-9._-]/g, '_')).join('__');
-}
-
 /** Shard of a repository: 1..n, by a hash of its normalised URL (stable across machines and runs). */
 export function shardOf(url: string, n: number): number {
   const h = createHash('sha256').update(url).digest();
