@@ -7,8 +7,8 @@ export { ByteAutomaton } from './automaton.js';
 export { jwtRule, privateKeyRule, urlCredentialsRule, scannerRule, endsToken, isLookbehindByte, TOKEN_CAP, TOKEN_LOOKBEHIND, MIN_TOKEN, type HighConfidenceMatcher } from './rules.js';
 export {
   normalizeSecret, secretForms, base64Forms, percentEncode, jsonEscape, xmlEscape, secretsFromEnv, parseSecretsFile,
-  unescapeAddMask, DEFAULT_SECRET_ENV_PATTERNS, MIN_SECRET_CODE_POINTS, MIN_PATTERN_SECRET_LENGTH,
+  unescapeAddMask, DEFAULT_SECRET_ENV_PATTERNS, DEFAULT_SECRET_ENV_GLOBS, htmlEscapes, type SecretEnvGlob, MIN_SECRET_CODE_POINTS, MIN_PATTERN_SECRET_LENGTH,
   type SecretForms, type EnvSecretOptions,
 } from './policy.js';
-export { keywordTail, keywordChecks } from './rules.js';
+export { keywordTail, keywordChecks, wholeToken, URL_CREDENTIAL_CONSTANTS } from './rules.js';
 export { type TriggerCheck } from './engine.js';

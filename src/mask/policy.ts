@@ -7,10 +7,12 @@
  * - Base64 of V's UTF-8 bytes for shifts k = 0, 1, 2 (first k bytes dropped): padded, unpadded, and the
  *   stable core (the first ⌊4m/3⌋ characters, computed only from the m remaining bytes), each also URL-safe.
  *   These go to the break-tolerant automaton (a LF or CRLF may sit between any two characters);
- * - URL: strict RFC 3986 percent-encoding (upper- and lower-case hex, each also with `+` for space) and
- *   `encodeURIComponent(V)`;
+ * - URL: strict RFC 3986 percent-encoding (upper- and lower-case hex, each also with `+` for space),
+ *   `encodeURIComponent(V)` and Python's `urllib.parse.quote(V)` (its default `safe='/'` leaves `/` as it is);
  * - JSON: `JSON.stringify(V)` without quotes, and the same with non-ASCII UTF-16 units as `\uxxxx`;
- * - the GitHub runner's quoting: XML escaping, `''` for `'`, `\"` for `"`.
+ * - the GitHub runner's quoting: XML escaping, `''` for `'`, `\"` for `"`;
+ * - when V has one of `<>&'"`: Python's `html.escape` (`&#x27;`), `xml.sax.saxutils.escape` (quotes left raw) and
+ *   numeric character references (`&#60;`, `&#x3C;`, `&#x3c;`).
  * Every form shorter than 4 code points is dropped. The runner's own list is in actions/runner
  * `src/Sdk/DTLogging/Logging/ValueEncoders.cs` (Base64 shifts, URI data, JSON, XML).
  */
@@ -21,10 +23,34 @@ export const MIN_SECRET_CODE_POINTS = 4;
 /** Values found only by an env-name pattern must be at least this long (and not a boolean or number). */
 export const MIN_PATTERN_SECRET_LENGTH = 8;
 
-export const DEFAULT_SECRET_ENV_PATTERNS: readonly string[] = [
-  '*TOKEN*', '*SECRET*', '*PASSWORD*', '*PASSWD*', '*PRIVATE_KEY*', '*ACCESS_KEY*', '*API_KEY*',
-  '*CREDENTIAL*', '*CONNECTION_STRING*',
+/** A default env-name glob and the names it must not take (matched case-insensitively, as the globs). */
+export interface SecretEnvGlob {
+  readonly glob: string;
+  readonly except?: readonly string[];
+  /** Also skip values that are paths or URLs without credentials (names like `DEPLOY_KEY` often hold a key's path). */
+  readonly notPathsOrUrls?: boolean;
+}
+
+/**
+ * Env names whose values are registered by default. The exclusions keep well-known non-secrets out: the shell's
+ * working directories, publishable/public keys, key ids, key file paths, cache keys, author names.
+ */
+export const DEFAULT_SECRET_ENV_GLOBS: readonly SecretEnvGlob[] = [
+  { glob: '*TOKEN*' }, { glob: '*SECRET*' }, { glob: '*PASSWORD*' }, { glob: '*PASSWD*' }, { glob: '*PRIVATE_KEY*' },
+  { glob: '*ACCESS_KEY*' }, { glob: '*API_KEY*' }, { glob: '*CREDENTIAL*' }, { glob: '*CONNECTION_STRING*' },
+  { glob: '*PASS', notPathsOrUrls: true }, { glob: '*_PASS_*', notPathsOrUrls: true },
+  { glob: '*PWD', except: ['PWD', 'OLDPWD'], notPathsOrUrls: true },
+  {
+    glob: '*_KEY',
+    except: ['*_PUBLISHABLE_KEY', '*_PUBLIC_KEY', '*_KEY_ID', '*_KEY_PATH', '*_KEY_FILE', 'CACHE_KEY', '*_CACHE_KEY'],
+    notPathsOrUrls: true,
+  },
+  { glob: '*_PAT', notPathsOrUrls: true }, { glob: '*AUTH_TOKEN*', notPathsOrUrls: true },
+  { glob: '*_AUTH', except: ['*AUTHOR*'], notPathsOrUrls: true },
 ];
+
+/** The default globs alone (what `--secret-env-pattern` replaces). */
+export const DEFAULT_SECRET_ENV_PATTERNS: readonly string[] = DEFAULT_SECRET_ENV_GLOBS.map((g) => g.glob);
 
 export interface SecretForms {
   /** Matched byte-exactly. */
@@ -82,12 +108,12 @@ for (let b = 0; b < 256; b++) {
   UNRESERVED[b] = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || '-._~'.includes(ch) ? 1 : 0;
 }
 
-/** Strict RFC 3986 percent-encoding of the UTF-8 bytes. */
-export function percentEncode(v: string, upper: boolean, plusForSpace: boolean): string {
+/** Strict RFC 3986 percent-encoding of the UTF-8 bytes; `safe`: ASCII characters also left as they are. */
+export function percentEncode(v: string, upper: boolean, plusForSpace: boolean, safe = ''): string {
   const hex = upper ? '0123456789ABCDEF' : '0123456789abcdef';
   let out = '';
   for (const b of Buffer.from(v, 'utf8')) {
-    if (UNRESERVED[b]) out += String.fromCharCode(b);
+    if (UNRESERVED[b] || (b < 0x80 && safe.includes(String.fromCharCode(b)))) out += String.fromCharCode(b);
     else if (b === 0x20 && plusForSpace) out += '+';
     else out += `%${hex[b >> 4]}${hex[b & 15]}`;
   }
@@ -108,6 +134,30 @@ export function jsonEscape(v: string, asciiOnly: boolean): string {
 
 export const xmlEscape = (v: string): string =>
   v.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&apos;');
+
+const HTML_SPECIAL = /[<>&'"]/;
+
+/**
+ * HTML/XML escapings of a value with `<>&'"`: Python's `html.escape` (`&#x27;` for `'`), `xml.sax.saxutils.escape`
+ * (only `& < >`), and every character of the five as a decimal or hexadecimal (upper/lower case) reference.
+ */
+export function htmlEscapes(v: string): string[] {
+  if (!HTML_SPECIAL.test(v)) return [];
+  const sub = (table: Record<string, string>): string => {
+    let out = '';
+    for (const ch of v) out += table[ch] ?? ch;
+    return out;
+  };
+  const chars = ['&', '<', '>', '"', "'"];
+  const ref = (f: (c: number) => string): Record<string, string> => Object.fromEntries(chars.map((c) => [c, f(c.charCodeAt(0))]));
+  return [
+    sub({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#x27;' }),
+    sub({ '&': '&amp;', '<': '&lt;', '>': '&gt;' }),
+    sub(ref((c) => `&#${c};`)),
+    sub(ref((c) => `&#x${c.toString(16).toUpperCase()};`)),
+    sub(ref((c) => `&#x${c.toString(16)};`)),
+  ];
+}
 
 /** Base64 forms of `bytes` for shifts 0, 1, 2: padded, unpadded, stable core; standard and URL-safe. */
 export function base64Forms(bytes: Buffer): string[] {
@@ -149,6 +199,8 @@ export function secretForms(value: string): SecretForms {
     literal.add(percentEncode(v, false, false));
     literal.add(percentEncode(v, false, true));
     literal.add(encodeURIComponent(safeForUri(v)));
+    literal.add(percentEncode(v, true, false, '/'));
+    for (const f of htmlEscapes(v)) literal.add(f);
     literal.add(jsonEscape(v, false));
     literal.add(jsonEscape(v, true));
     literal.add(xmlEscape(v));
@@ -179,9 +231,39 @@ const safeForUri = (v: string): string => {
 export interface EnvSecretOptions {
   /** Names given with --secret-env: registered whatever their shape (4-code-point minimum still applies). */
   readonly names?: readonly string[];
-  /** Name globs (micromatch, case-insensitive); default DEFAULT_SECRET_ENV_PATTERNS. */
+  /** Name globs (micromatch, case-insensitive); default DEFAULT_SECRET_ENV_GLOBS (with their exclusions). */
   readonly patterns?: readonly string[];
 }
+
+/** A filesystem path (`/…`, `./…`, `../…`, `~/…`, `C:\…`): not a secret, though `*_KEY` may name it. */
+const looksLikePath = (t: string): boolean =>
+  !/\s/.test(t) && (t.startsWith('/') || t.startsWith('./') || t.startsWith('../') || t.startsWith('~/') || /^[A-Za-z]:[\\/]/.test(t));
+
+/** A URL with a scheme and no user name, password, query or fragment (where tokens go) in it. */
+const looksLikePlainUrl = (t: string): boolean => {
+  if (!/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(t)) return false;
+  try {
+    const u = new URL(t);
+    return u.username === '' && u.password === '' && u.search === '' && u.hash === '';
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * How the default globs take an env name: 'no' (none, or only with an exclusion matching), 'any' (a glob that takes
+ * any shape of value), 'plain' (only globs that skip paths and URLs without credentials).
+ */
+const defaultGlobTakes = (name: string): 'no' | 'any' | 'plain' => {
+  let out: 'no' | 'any' | 'plain' = 'no';
+  for (const g of DEFAULT_SECRET_ENV_GLOBS) {
+    if (!micromatch.isMatch(name, g.glob, { nocase: true })) continue;
+    if (g.except && micromatch.isMatch(name, g.except as string[], { nocase: true })) continue;
+    if (!g.notPathsOrUrls) return 'any';
+    out = 'plain';
+  }
+  return out;
+};
 
 const looksLikeBooleanOrNumber = (v: string): boolean => {
   const t = v.trim().toLowerCase();
@@ -196,13 +278,15 @@ export function secretsFromEnv(env: NodeJS.ProcessEnv, options: EnvSecretOptions
     const v = env[name];
     if (v !== undefined) out.push(v);
   }
-  const patterns = options.patterns ?? DEFAULT_SECRET_ENV_PATTERNS;
-  if (patterns.length > 0) {
+  const patterns = options.patterns;
+  if (patterns === undefined || patterns.length > 0) {
     for (const [name, v] of Object.entries(env)) {
       if (v === undefined || (options.names ?? []).includes(name)) continue;
-      if (!micromatch.isMatch(name, patterns as string[], { nocase: true })) continue;
+      const takes = patterns === undefined ? defaultGlobTakes(name) : micromatch.isMatch(name, patterns as string[], { nocase: true }) ? 'any' : 'no';
+      if (takes === 'no') continue;
       const t = v.trim();
       if ([...t].length < MIN_PATTERN_SECRET_LENGTH || looksLikeBooleanOrNumber(t)) continue;
+      if (takes === 'plain' && (looksLikePath(t) || looksLikePlainUrl(t))) continue;
       out.push(v);
     }
   }
@@ -215,6 +299,7 @@ export function secretsFromEnv(env: NodeJS.ProcessEnv, options: EnvSecretOptions
  * single/double quotes, `#` comments). Throws Error with a message that never contains a value.
  */
 export function parseSecretsFile(text: string): string[] {
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a UTF-8 BOM (Windows editors, PowerShell's Out-File)
   const trimmed = text.trimStart();
   if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
     let data: unknown;

@@ -117,19 +117,28 @@ const endsAuthority = (c: number): boolean =>
   c === 0x5c || c === 0x60 || c === 0x7b || c === 0x7d || c === 0x7c || c === 0x5b || c === 0x5d || c === 0x7f;
 
 /**
- * Credentials in a URL's authority: `scheme://user:PASSWORD@host` masks the password;
- * `scheme://TOKEN@host` masks a user part of 20 bytes or more (tokens used as user names).
+ * User names and passwords that are fixed words of a provider's token scheme, not secrets: in
+ * `https://<token>:x-oauth-basic@github.com` the token is the user part. Compared ignoring ASCII case.
+ */
+export const URL_CREDENTIAL_CONSTANTS: readonly string[] = [
+  'x-oauth-basic', 'x-access-token', 'x-token-auth', 'oauth2', 'oauth2accesstoken', 'oauth', 'gitlab-ci-token',
+  'x-api-key', 'api', 'apikey', 'token', 'bearer', 'basic', 'pat', 'git', 'x',
+];
+const CONSTANTS = new Set(URL_CREDENTIAL_CONSTANTS);
+const isConstant = (w: Buffer, a: number, b: number): boolean => b - a <= 20 && CONSTANTS.has(w.toString('latin1', a, b).toLowerCase());
+
+/**
+ * Credentials in a URL's authority: `scheme://user:PASSWORD@host` masks the password (which may itself hold `@`:
+ * the userinfo runs to the last `@` before the host); `scheme://TOKEN:x-oauth-basic@host` masks the token (the
+ * other half is a known constant); `scheme://TOKEN@host` masks a user part of 20 bytes or more (tokens used as user
+ * names). Decided at the end of the authority (`/`, `?`, `#`, whitespace, quotes …) or the 1 KiB cap.
  */
 export const urlCredentialsRule: MaskRule = {
   id: 'url-credentials',
   triggers: ['://'],
   cap: 1 * KIB,
   decide(w) {
-    for (let i = 3; i < w.length; i++) {
-      const c = w[i]!;
-      if (c === 0x40) return i + 1;
-      if (endsAuthority(c)) return i;
-    }
+    for (let i = 3; i < w.length; i++) if (endsAuthority(w[i]!)) return i;
     return -1;
   },
   // decide/match on the bytes at hand: the authority ends before any `@` → no spans.
@@ -143,11 +152,22 @@ export const urlCredentialsRule: MaskRule = {
     return false;
   }]]),
   match(w) {
-    const at = w.lastIndexOf(0x40);
-    if (at < 0 || w.length !== at + 1) return [];
+    let end = w.length;
+    for (let i = 3; i < w.length; i++) {
+      if (endsAuthority(w[i]!)) {
+        end = i;
+        break;
+      }
+    }
+    const at = w.lastIndexOf(0x40, end - 1);
+    if (at < 3) return [];
     const colon = w.indexOf(0x3a, 3);
-    if (colon >= 0 && colon < at) return at > colon + 1 ? [[colon + 1, at]] : [];
-    return at - 3 >= 20 ? [[3, at]] : [];
+    if (colon >= 0 && colon < at - 1) {
+      if (isConstant(w, colon + 1, at) && !isConstant(w, 3, colon) && colon > 3) return [[3, colon]];
+      return [[colon + 1, at]];
+    }
+    const user = colon >= 0 && colon < at ? colon : at;
+    return user - 3 >= 20 && !isConstant(w, 3, user) ? [[3, user]] : [];
   },
 };
 
@@ -364,11 +384,27 @@ export interface HighConfidenceMatcher {
 /**
  * Bytes a keyword in the middle of a token may have before it: the characters that precede the keyword inside
  * the pack's own positive examples (OpenAI `…T3BlbkFJ…`, Mailchimp `…-us12`, webhook URLs `https://…`):
- * `A–Z a–z 0–9 - . _ / :`. Kept narrow: the trailing run of these bytes is held back at the end of every write.
+ * `A–Z a–z 0–9 - . _ / :`, and `@` (Sidekiq's `https://<key>:<key>@gems.contribsys.com`). Kept narrow: the trailing run of these bytes is held back at the end of every write.
  */
 export const isLookbehindByte = (c: number): boolean =>
   (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x3a) || c === 0x5f || c === 0x2d ||
-  c === 0x2e || c === 0x2f;
+  c === 0x2e || c === 0x2f || c === 0x40;
+
+/**
+ * A rule-based mask covers the whole token, never a prefix or a suffix: a span is widened back over these bytes
+ * (word characters and `-`: not `=` or `:`, which end the name of what the token is assigned to)…
+ */
+const widensBack = (c: number): boolean =>
+  (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x5f || c === 0x2d;
+/** …and forward over these (also `. + / =`: Base64 bodies, padding, dotted token parts). */
+const widensForward = (c: number): boolean => widensBack(c) || c === 0x2e || c === 0x2b || c === 0x2f || c === 0x3d;
+
+/** Widens [s, e) within w to the token around it (see widensBack / widensForward). */
+export function wholeToken(w: Buffer, s: number, e: number): RelSpan {
+  while (s > 0 && widensBack(w[s - 1]!)) s--;
+  while (e < w.length && widensForward(w[e]!)) e++;
+  return [s, e];
+}
 
 /**
  * Where a token candidate ends: whitespace and control bytes, quotes, brackets and braces, `< > \\ | , ;`.
@@ -413,7 +449,7 @@ export function scannerRule(matcher: HighConfidenceMatcher, keywords: readonly s
     },
     match(w) {
       if (w.length < minToken) return [];
-      return matcher.matchSpans(w).map((m) => [m.start, m.end] as const);
+      return matcher.matchSpans(w).map((m) => wholeToken(w, m.start, m.end));
     },
   };
 }

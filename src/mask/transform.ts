@@ -74,6 +74,61 @@ export interface MaskStream extends Transform {
   readonly heldBytes: number;
 }
 
+const OPTION_TYPES: Record<keyof MaskStreamOptions, string> = {
+  secrets: 'strings', derived: 'strings', rules: 'boolean', extraRules: 'rules', registry: 'registry', commands: 'boolean',
+  highWaterMark: 'size', detectOnly: 'boolean', onMask: 'function',
+};
+
+/**
+ * Throws a TypeError naming the first bad option (`{ secrets: 'one-string' }` would otherwise mask nothing).
+ * Returns the options with `secrets` and `derived` as arrays (a generator is read once, here).
+ */
+function validateOptions(options: unknown): MaskStreamOptions {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new TypeError('createMaskStream: options must be an object');
+  }
+  const out: Record<string, unknown> = { ...options };
+  for (const [key, value] of Object.entries(options)) {
+    const kind = (OPTION_TYPES as Record<string, string | undefined>)[key];
+    if (kind === undefined) throw new TypeError(`createMaskStream: unknown option '${key}'`);
+    if (value === undefined) continue;
+    const bad = (want: string): never => {
+      throw new TypeError(`createMaskStream: option '${key}' must be ${want}`);
+    };
+    switch (kind) {
+      case 'strings': {
+        if (typeof value === 'string' || value === null || typeof (value as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+          bad('an iterable of strings (an array), not a single string');
+        }
+        const list = [...(value as Iterable<unknown>)];
+        if (list.some((v) => typeof v !== 'string')) bad('an iterable of strings; it holds a non-string');
+        out[key] = list;
+        break;
+      }
+      case 'boolean':
+        if (typeof value !== 'boolean') bad('a boolean');
+        break;
+      case 'function':
+        if (typeof value !== 'function') bad('a function');
+        break;
+      case 'size':
+        if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) bad('a non-negative integer');
+        break;
+      case 'registry':
+        if (!(value instanceof SecretRegistry)) bad('a SecretRegistry');
+        break;
+      case 'rules':
+        if (!Array.isArray(value) || value.some((r) => r === null || typeof r !== 'object' || typeof (r as MaskRule).decide !== 'function')) {
+          bad('an array of MaskRule objects');
+        }
+        break;
+      default:
+        throw new TypeError(`createMaskStream: option '${key}' is not checked`);
+    }
+  }
+  return out as MaskStreamOptions;
+}
+
 class MaskTransform extends Transform implements MaskStream {
   readonly registry: SecretRegistry;
   private readonly engine: MaskEngine;
@@ -97,11 +152,18 @@ class MaskTransform extends Transform implements MaskStream {
   }
 
   register(value: string): boolean {
+    this.assertOpen('register');
     return this.registry.register(value);
   }
 
   registerDerived(value: string): boolean {
+    this.assertOpen('registerDerived');
     return this.registry.register(value);
+  }
+
+  /** After end() the held tail is flushed: a secret registered now could not apply to it, so say so loudly. */
+  private assertOpen(what: string): void {
+    if (this.writableEnded) throw new Error(`${what}() after end(): the stream has flushed its output; register secrets before ending it`);
   }
 
   get heldBytes(): number {
@@ -158,5 +220,5 @@ export function defaultPackRules(): readonly MaskRule[] {
 
 /** A masking Transform; see the invariants above. */
 export function createMaskStream(options: MaskStreamOptions = {}): MaskStream {
-  return new MaskTransform(options);
+  return new MaskTransform(validateOptions(options));
 }

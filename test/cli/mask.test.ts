@@ -120,6 +120,30 @@ test('--secret-env, --secret-env-pattern, --secrets-file and --no-rules', async 
   assert.equal(nr.stdout.toString(), input);
 });
 
+test('--secret-env too short to register: a warning naming the variable, never the value', async () => {
+  const r = await leakward(['--secret-env', 'TINY'], { env: { TINY: 'xq7' }, input: 'a xq7 b\n' });
+  assert.equal(r.code, 0);
+  assert.equal(r.stdout.toString(), 'a xq7 b\n');
+  assert.match(r.stderr.toString(), /warning: --secret-env TINY is shorter than 4 characters/);
+  assert.ok(!r.stderr.toString().includes('xq7'), 'the value is not printed');
+});
+
+test('default env globs: DB_PASS, MYSQL_PWD, STRIPE_KEY, GH_PAT, NPM_AUTH_TOKEN are masked; PWD and paths are not', async () => {
+  const env = { DB_PASS: 'synthetic-db-pass', MYSQL_PWD: 'synthetic-mysql-pwd', STRIPE_KEY: 'synthetic-stripe-key', GH_PAT: 'synthetic-gh-pat-1',
+    NPM_AUTH_TOKEN: 'synthetic-npm-auth', PWD: '/home/ci/work', DEPLOY_KEY: '/home/ci/.ssh/deploy_key' };
+  const r = await leakward([], { env, input: 'synthetic-db-pass synthetic-mysql-pwd synthetic-stripe-key synthetic-gh-pat-1 synthetic-npm-auth /home/ci/work /home/ci/.ssh/deploy_key\n' });
+  assert.equal(r.stdout.toString(), '*** *** *** *** *** /home/ci/work /home/ci/.ssh/deploy_key\n');
+});
+
+test('a secrets file with a UTF-8 BOM is accepted', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'lw-mask-'));
+  const file = path.join(dir, 'secrets.json');
+  writeFileSync(file, '\ufeff{"k":"bom-file-secret"}');
+  const r = await leakward(['--secrets-file', file], { input: 'x bom-file-secret y\n' });
+  assert.equal(r.code, 0);
+  assert.equal(r.stdout.toString(), 'x *** y\n');
+});
+
 test('a child that exits while output is in flight: everything is flushed, exit code kept', async () => {
   const r = await leakward(['--', 'sh', '-c', `yes "line $MY_TOKEN" | head -n 200000; exit 4`]);
   assert.equal(r.code, 4);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  base64Forms, jsonEscape, normalizeSecret, parseSecretsFile, percentEncode, secretForms, secretsFromEnv, unescapeAddMask, xmlEscape,
+  base64Forms, htmlEscapes, jsonEscape, normalizeSecret, parseSecretsFile, percentEncode, secretForms, secretsFromEnv, unescapeAddMask, xmlEscape,
 } from '../../src/mask/index.js';
 
 test('normalizeSecret trims ASCII whitespace and needs 4 code points', () => {
@@ -77,4 +77,34 @@ test('parseSecretsFile: JSON array, JSON object (toJSON(secrets)), dotenv', () =
 
 test('unescapeAddMask: %25 %0D %0A as the runner does', () => {
   assert.equal(unescapeAddMask('a%0D%0Ab%25c%250A'), 'a\r\nb%c%0A');
+});
+
+test('secretsFromEnv: the added default globs and their exclusions', () => {
+  const v = 'synthetic-value-1234';
+  const take = ['DB_PASS', 'MYSQL_PWD', 'STRIPE_KEY', 'DEPLOY_KEY', 'GH_PAT', 'NPM_AUTH_TOKEN', 'SMTP_PASS_PROD', 'REGISTRY_AUTH'];
+  const skip = ['PWD', 'OLDPWD', 'STRIPE_PUBLISHABLE_KEY', 'SSH_PUBLIC_KEY', 'AWS_KEY_ID_X_KEY_ID', 'SIGNING_KEY_PATH', 'GPG_KEY_FILE',
+    'CACHE_KEY', 'NPM_CACHE_KEY', 'GIT_AUTHOR_AUTH', 'COMPASS_X'];
+  for (const name of take) assert.deepEqual(secretsFromEnv({ [name]: v }), [v], `${name} is registered`);
+  for (const name of skip) assert.deepEqual(secretsFromEnv({ [name]: v }), [], `${name} is not registered`);
+  // Shapes that are not secrets: short, booleans, numbers, paths, URLs without credentials.
+  for (const value of ['short', 'true', '123456789', '/home/ci/.ssh/id_ed25519', './keys/deploy.pem', 'C:\\keys\\k.pem', 'https://example.com/key.pem']) {
+    assert.deepEqual(secretsFromEnv({ DEPLOY_KEY: value }), [], `DEPLOY_KEY=${value.slice(0, 3)}… is skipped`);
+  }
+  assert.deepEqual(secretsFromEnv({ DEPLOY_KEY: 'https://u:synthetic-pw@example.com/' }), ['https://u:synthetic-pw@example.com/'], 'a URL with credentials is kept');
+  assert.deepEqual(secretsFromEnv({ MY_TOKEN: 'https://hooks.example/T000/B000/synthetic' }), ['https://hooks.example/T000/B000/synthetic'], '*TOKEN* takes any shape');
+});
+
+test('parseSecretsFile accepts a UTF-8 BOM (JSON and dotenv)', () => {
+  assert.deepEqual(parseSecretsFile('\ufeff["a-secret"]'), ['a-secret']);
+  assert.deepEqual(parseSecretsFile('\ufeffA=one-value\n'), ['one-value']);
+});
+
+test('htmlEscapes and the urllib.parse.quote form', () => {
+  assert.deepEqual(htmlEscapes('plain'), []);
+  const f = secretForms(`a'b"<c>&`);
+  for (const want of [`a&#x27;b&quot;&lt;c&gt;&amp;`, `a'b"&lt;c&gt;&amp;`, '&#39;', '&#x3C;', '&#x3c;']) {
+    assert.ok(f.literal.some((x) => x.includes(want)), `has ${want}`);
+  }
+  assert.equal(percentEncode('a b/é~', true, false, '/'), 'a%20b/%C3%A9~');
+  assert.ok(secretForms('x/y z-synthetic').literal.includes('x/y%20z-synthetic'));
 });

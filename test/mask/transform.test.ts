@@ -77,6 +77,14 @@ const cases: Case[] = [
   { name: 'certificate is not a private key', input: '-----BEGIN CERTIFICATE-----\nMIIE\n-----END CERTIFICATE-----\n', want: '-----BEGIN CERTIFICATE-----\nMIIE\n-----END CERTIFICATE-----\n' },
   { name: 'credentials in a URL (rules on)', input: 'fetch https://ci-user:synthetic-pass-123@example.com/repo.git ok', want: 'fetch https://ci-user:***@example.com/repo.git ok' },
   { name: 'URL without credentials', input: 'see https://example.com/a@b', want: 'see https://example.com/a@b' },
+  { name: 'URL password with a raw @: the userinfo runs to the last @', input: 'db postgres://svc:myR3aL-p@ssw0rd@db.internal:5432/app ok', want: 'db postgres://svc:***@db.internal:5432/app ok' },
+  { name: 'URL password with two raw @ and no path', input: 'u=https://svc:a@b@c-synthetic@host.example x', want: 'u=https://svc:***@host.example x' },
+  { name: 'URL token:x-oauth-basic: the token is the secret', input: 'git clone https://0123456789abcdefSYNTHETIC:x-oauth-basic@github.com/o/r.git', want: 'git clone https://***:x-oauth-basic@github.com/o/r.git' },
+  { name: 'URL x-access-token:TOKEN: the token is the secret', input: 'https://x-access-token:synthetic-installation-token@github.com/o/r', want: 'https://x-access-token:***@github.com/o/r' },
+  { name: 'URL oauth2:TOKEN (GitLab)', input: 'https://oauth2:glsynthetic-token-value@gitlab.example/o/r', want: 'https://oauth2:***@gitlab.example/o/r' },
+  { name: 'Python html.escape and numeric references', secrets: [`<it's "q" & x>`], input: `1 &lt;it&#x27;s &quot;q&quot; &amp; x&gt; 2 &#60;it&#39;s &#34;q&#34; &#38; x&#62; 3 &#x3C;it&#x27;s &#x22;q&#x22; &#x26; x&#x3E; 4 &#x3c;it&#x27;s &#x22;q&#x22; &#x26; x&#x3e; 5`, want: '1 *** 2 *** 3 *** 4 *** 5' },
+  { name: 'xml.sax.saxutils.escape leaves quotes raw', secrets: [`a<b>"c'&d`], input: `x a&lt;b&gt;"c'&amp;d y`, want: 'x *** y' },
+  { name: "Python urllib.parse.quote (safe='/')", secrets: ['p@ss/w0rd é+x'], input: 'u=p%40ss/w0rd%20%C3%A9%2Bx;', want: 'u=***;' },
   { name: 'partial match at the end is written unchanged', secrets: [S], input: 'x hunter2-sec', want: 'x hunter2-sec' },
   { name: 'empty input', secrets: [S], input: '', want: '' },
 ];
@@ -230,4 +238,34 @@ test('detection-only mode: same engine, input passes through, spans are reported
     }, []);
     assert.deepEqual(merged, [[2, 2 + S.length], [2 + S.length + 3, 2 + S.length + 3 + b64(S).length]], how);
   }
+});
+
+test('createMaskStream validates its options with a TypeError naming the option', () => {
+  const bad: [unknown, string][] = [
+    [{ secrets: 'one-string' }, "'secrets'"],
+    [{ secrets: ['ok-value', 42] }, "'secrets'"],
+    [{ derived: 'x' }, "'derived'"],
+    [{ rules: 'yes' }, "'rules'"],
+    [{ commands: 1 }, "'commands'"],
+    [{ registry: {} }, "'registry'"],
+    [{ onMask: true }, "'onMask'"],
+    [{ highWaterMark: -1 }, "'highWaterMark'"],
+    [{ extraRules: [{}] }, "'extraRules'"],
+    [{ secret: ['typo'] }, "'secret'"],
+    ['secrets', 'options'],
+  ];
+  for (const [opts, name] of bad) {
+    assert.throws(() => createMaskStream(opts as never), (e: unknown) => e instanceof TypeError && e.message.includes(name), `throws for ${name}`);
+  }
+  const fromGenerator = createMaskStream({ secrets: (function* () { yield 'generator-secret-1'; })() });
+  assert.equal(fromGenerator.registry.size, 1, 'a generator of secrets is read once');
+});
+
+test('register() after end() throws', async () => {
+  const s = createMaskStream({ rules: false });
+  s.resume();
+  s.end('done\n');
+  await new Promise((r) => s.on('end', r));
+  assert.throws(() => s.register('too-late-secret'), /after end\(\)/);
+  assert.throws(() => s.registerDerived('too-late-secret'), /after end\(\)/);
 });

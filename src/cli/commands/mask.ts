@@ -13,9 +13,25 @@ import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import {
-  createMaskStream, parseSecretsFile, secretsFromEnv, SecretRegistry, DEFAULT_SECRET_ENV_PATTERNS, type MaskStream,
+  createMaskStream, parseSecretsFile, secretsFromEnv, SecretRegistry, DEFAULT_SECRET_ENV_GLOBS, normalizeSecret, type MaskStream,
 } from '../../index.js';
 import { UsageError, type CliIO } from '../io.js';
+
+/** The default globs as help text: `*PWD (not PWD, OLDPWD)`, wrapped to the option column. */
+const defaultGlobsHelp = (): string => {
+  const items = DEFAULT_SECRET_ENV_GLOBS.map((g) => (g.except ? `${g.glob} (not ${g.except.join(', ')})` : g.glob));
+  const lines: string[] = [];
+  let line = '';
+  for (const it of items) {
+    if (line !== '' && line.length + it.length + 1 > 78) {
+      lines.push(line);
+      line = '';
+    }
+    line += (line === '' ? '' : ' ') + it;
+  }
+  if (line !== '') lines.push(line);
+  return lines.map((l) => `      ${l}`).join('\n');
+};
 
 const help = `usage: leakward mask [options] -- CMD [ARGS...]
        CMD | leakward mask [options]
@@ -24,12 +40,15 @@ Masks secrets (and their Base64, URL, JSON and quoted forms) in CMD's output wit
 
 options:
   --secret-env NAME           mask the value of env var NAME (repeatable)
-  --secret-env-pattern GLOB   mask env vars whose name matches GLOB (repeatable; replaces the defaults:
-                              ${DEFAULT_SECRET_ENV_PATTERNS.join(' ')}); values shorter than 8 characters,
-                              booleans and numbers are skipped
+  --secret-env-pattern GLOB   mask env vars whose name matches GLOB (repeatable; replaces the defaults below);
+                              values shorter than 8 characters, booleans and numbers are skipped
   --secrets-file FILE         JSON array of strings, JSON object of secrets (toJSON(secrets)), or dotenv
   --no-rules                  do not mask unregistered high-confidence matches (provider tokens, keys)
   -h, --help                  this help
+
+Env vars masked by default (names matched ignoring case; values shorter than 8 characters, booleans and numbers
+skipped; for *PASS, *_PASS_*, *PWD, *_KEY, *_PAT, *AUTH_TOKEN*, *_AUTH also paths and URLs without credentials):
+${defaultGlobsHelp()}
 
 Lines printed as ::add-mask::VALUE register VALUE and are not passed through.
 Exit status: CMD's own (128+n if killed by signal n); 2 usage, 127 CMD not found, 126 CMD not executable.
@@ -77,7 +96,11 @@ function parseArgs(args: string[]): MaskArgs {
 /** Registers every configured secret; errors never show a value. */
 function registerSecrets(a: MaskArgs, io: CliIO, registry: SecretRegistry): void {
   for (const name of a.secretEnv) {
-    if (io.env[name] === undefined) io.stderr.write(`leakward mask: warning: --secret-env ${name} is not set\n`);
+    const v = io.env[name];
+    if (v === undefined) io.stderr.write(`leakward mask: warning: --secret-env ${name} is not set\n`);
+    else if (normalizeSecret(v) === undefined) {
+      io.stderr.write(`leakward mask: warning: --secret-env ${name} is shorter than 4 characters: not masked\n`);
+    }
   }
   const envOpts = a.patterns === undefined ? { names: a.secretEnv } : { names: a.secretEnv, patterns: a.patterns };
   for (const v of secretsFromEnv(io.env, envOpts)) registry.register(v);
