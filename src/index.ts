@@ -5,3 +5,4 @@ export * from './mask/index.js';
 export * from './report/index.js';
 export * from './sweep/index.js';
 export * from './store/index.js';
+export * from './verify/index.js';

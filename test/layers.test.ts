@@ -39,10 +39,11 @@ const allowed: Record<string, readonly string[]> = {
   mask: ['mask', 'core', 'node:', 'micromatch'],
   report: ['report', 'core', 'node:', 'sarif' /* @types/sarif, types only */, 'store'],
   // sweep uses report/redact.ts only, so a datastore preview reads like every other report's.
-  sweep: ['sweep', 'core', 'sources', 'store', 'report', 'node:', 'micromatch', 'p-limit'],
+  sweep: ['sweep', 'core', 'sources', 'store', 'report', 'verify', 'node:', 'micromatch', 'p-limit'],
   store: ['store', 'node:', 'better-sqlite3'],
-  cli: ['cli', 'core', 'sources', 'mask', 'report', 'sweep', 'store', 'index', 'node:', 'micromatch'],
-  index: ['core', 'sources', 'mask', 'report', 'sweep', 'store'],
+  verify: ['verify', 'core', 'node:', 'p-limit'],
+  cli: ['cli', 'core', 'sources', 'mask', 'report', 'sweep', 'store', 'verify', 'index', 'node:', 'micromatch'],
+  index: ['core', 'sources', 'mask', 'report', 'sweep', 'store', 'verify'],
 };
 
 const files = tsFiles(srcDir);

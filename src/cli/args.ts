@@ -154,3 +154,37 @@ export function reportFlags(values: Record<string, unknown>): ReportFlags {
   };
 }
 
+
+/** Live verification flags: only `scan`, `history` and `verify` take them (the hooks and `mask` never call out). */
+export const verifyOptions = {
+  verify: { type: 'boolean' },
+  'verify-databases': { type: 'boolean' },
+  'only-verified': { type: 'boolean' },
+  'verify-timeout': { type: 'string' },
+} as const satisfies Options;
+
+export const verifyHelp = `verification options (off by default; they call the providers' APIs):
+      --verify              check each finding of a supported rule with its provider, read-only:
+                            verified / invalid / unknown, with the identity and time of the check
+      --verify-databases    also connect to the Postgres/MySQL servers named in URIs (implies --verify)
+      --only-verified       report only working credentials (implies --verify; exit 1 if any, else 0)
+      --verify-timeout SEC  give up on checks still running after SEC seconds (default 120): unknown
+`;
+
+export interface VerifyFlags {
+  readonly databases: boolean;
+  readonly onlyVerified: boolean;
+  readonly timeoutMs?: number;
+}
+
+/** The verification flags, or undefined when verification was not asked for. */
+export function verifyFlags(values: Record<string, unknown>): VerifyFlags | undefined {
+  const databases = values['verify-databases'] === true;
+  const onlyVerified = values['only-verified'] === true;
+  const timeout = positiveDecimalFlag('verify-timeout', typeof values['verify-timeout'] === 'string' ? values['verify-timeout'] : undefined, 'a number of seconds');
+  if (values['verify'] !== true && !databases && !onlyVerified) {
+    if (timeout !== undefined) throw new UsageError('--verify-timeout needs --verify');
+    return undefined;
+  }
+  return { databases, onlyVerified, ...(timeout !== undefined ? { timeoutMs: Math.round(timeout * 1000) } : {}) };
+}

@@ -14,8 +14,8 @@ import { formatReport, printable, shouldUseColor } from '../report/index.js';
 // baseline.js and suppress.js load only when a baseline, a .gitleaksignore or --write-baseline asks for them.
 import { UsageError, type CliIO } from './io.js';
 
-export { parseCommandArgs, positiveDecimalFlag, wholeNumberFlag, reportFlags, reportHelp, reportOptions, type ParsedCommand, type ReportFlags } from './args.js';
-import type { ReportFlags } from './args.js';
+export { parseCommandArgs, positiveDecimalFlag, wholeNumberFlag, reportFlags, reportHelp, reportOptions, verifyFlags, verifyHelp, verifyOptions, type ParsedCommand, type ReportFlags, type VerifyFlags } from './args.js';
+import type { ReportFlags, VerifyFlags } from './args.js';
 
 /** Loads the config, printing its warnings; a broken config is a usage error (exit 2). */
 export async function loadCommandConfig(io: CliIO, root: string, flags: ReportFlags): Promise<Config> {
@@ -40,6 +40,10 @@ export interface FindingsCommand {
   /** Extra lines printed to stderr after a text report with findings (e.g. the hook's advice). */
   readonly adviceOnFindings?: string;
   readonly maxFileSize?: number;
+  /** Live verification (`--verify`): off when absent. */
+  readonly verify?: VerifyFlags;
+  /** Reads back the text a finding was found in (verification partners, database URIs). */
+  readonly readText?: (f: Finding) => Promise<string | undefined>;
 }
 
 /** Scans, filters, reports; returns the exit code (0 clean, flags.exitCode on findings). */
@@ -63,7 +67,7 @@ export async function runFindingsCommand(cmd: FindingsCommand): Promise<number> 
   }
   const salt = baseline?.salt ?? (flags.writeBaseline ? baselines!.newSalt() : undefined);
 
-  const findings: Finding[] = [];
+  let findings: Finding[] = [];
   const writing = flags.writeBaseline !== undefined;
   for await (const f of scanFragments(cmd.fragments, config, {
     ...(flags.threads ? { threads: flags.threads } : {}),
@@ -88,6 +92,8 @@ export async function runFindingsCommand(cmd: FindingsCommand): Promise<number> 
     return 0;
   }
 
+  if (cmd.verify) findings = await verifyAndFilter(findings, cmd.verify, io, cmd.readText);
+
   const out = flags.output ? createWriteStream(path.resolve(io.cwd, flags.output)) : io.stdout;
   const color = !flags.output && !flags.noColor && shouldUseColor(io.stdout, io.env);
   const report = formatReport(findings, {
@@ -105,6 +111,27 @@ export async function runFindingsCommand(cmd: FindingsCommand): Promise<number> 
   }
   if (findings.length > 0 && cmd.adviceOnFindings) io.stderr.write(cmd.adviceOnFindings);
   return findings.length > 0 ? flags.exitCode : 0;
+}
+
+/** Runs live verification over the findings (loaded only when asked for), prints a summary line, filters `--only-verified`. */
+export async function verifyAndFilter(findings: Finding[], flags: VerifyFlags, io: CliIO, readText?: (f: Finding) => Promise<string | undefined>): Promise<Finding[]> {
+  if (findings.length === 0) return findings;
+  const { verifyFindings } = await import('../verify/verify.js');
+  let result;
+  try {
+    result = await verifyFindings(findings, {
+      databases: flags.databases,
+      http: { env: io.env },
+      ...(flags.timeoutMs !== undefined ? { timeoutMs: flags.timeoutMs } : {}),
+      ...(readText ? { readText } : {}),
+    });
+  } catch (err) {
+    // Only a bad LEAKWARD_VERIFY_ENDPOINT_* gets here (the verifiers turn every other failure into `unknown`).
+    throw new UsageError((err as Error).message);
+  }
+  const s = result.summary;
+  io.stderr.write(`leakward: verification: ${s.verified} verified, ${s.invalid} invalid, ${s.unknown} unknown (${s.checks} live check${s.checks === 1 ? '' : 's'})\n`);
+  return flags.onlyVerified ? result.findings.filter((f) => f.verification?.status === 'verified') : result.findings;
 }
 
 function byLocation(a: Finding, b: Finding): number {

@@ -11,6 +11,7 @@ const commands: Record<string, () => Promise<Command>> = {
   sweep: async () => (await import('./commands/sweep.js')).run,
   report: async () => (await import('./commands/report.js')).run,
   triage: async () => (await import('./commands/triage.js')).run,
+  verify: async () => (await import('./commands/verify.js')).run,
 };
 
 const usage = `usage: leakward <command> [options]
@@ -25,6 +26,7 @@ commands:
   sweep [REPO...]       sweep many repositories' histories into a datastore (merge: union shards)
   report --db FILE      the sweep report: html, markdown, sarif per repository, jsonl
   triage FINGERPRINT    record a decision on a sweep finding (or --export-baseline FILE)
+  verify REPORT.json    check a JSON report's findings with their providers (--repo DIR)
 
 Run 'leakward <command> --help' for a command's options.
 `;

@@ -78,6 +78,24 @@ export interface Finding {
   /** Decodings applied, outermost first, when the secret was found in decoded text (e.g. ['base64']). */
   readonly decodedBy?: readonly string[];
   readonly confidence?: Confidence;
+  /** Set by live verification (`--verify`, src/verify) only: whether the credential works. Never set by the scanner. */
+  readonly verification?: Verification;
+}
+
+/** `verified`: the provider accepted the credential; `invalid`: it rejected it; `unknown`: could not tell. */
+export type VerificationStatus = 'verified' | 'invalid' | 'unknown';
+
+/** The outcome of one live check of a finding's credential. Holds no secret. */
+export interface Verification {
+  readonly status: VerificationStatus;
+  /** Who the credential belongs to, as the provider names it (user, account, key name, ARN), when it says. */
+  readonly identity?: string;
+  /** ISO 8601 time of the check (of the cached check, when the result came from the cache). */
+  readonly checkedAt: string;
+  /** Provider checked (e.g. `github`), when the rule has a verifier. */
+  readonly provider?: string;
+  /** Why the result is `unknown` or `invalid`, in a few words (never the secret). */
+  readonly reason?: string;
 }
 
 /** One allowlist, as gitleaks defines it (global `[[allowlists]]`, or per rule). */

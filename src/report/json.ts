@@ -30,6 +30,9 @@ export interface JsonReportEntry {
   // leakward's own fields
   readonly DecodedBy: readonly string[];
   readonly Confidence: string;
+  /** Present when live verification ran (`--verify`): trufflehog's field, true for a working credential. */
+  readonly Verified?: boolean;
+  readonly Verification?: { readonly status: string; readonly identity: string; readonly checkedAt: string; readonly provider?: string; readonly reason?: string };
 }
 
 export function toJsonEntry(f: Finding, options: ReportOptions): JsonReportEntry {
@@ -56,6 +59,21 @@ export function toJsonEntry(f: Finding, options: ReportOptions): JsonReportEntry
     Fingerprint: f.fingerprint,
     DecodedBy: f.decodedBy ? [...f.decodedBy] : [],
     Confidence: f.confidence ?? '',
+    ...(f.verification ? verificationFields(f, clean) : {}),
+  };
+}
+
+function verificationFields(f: Finding, clean: (s: string) => string): Pick<JsonReportEntry, 'Verified' | 'Verification'> {
+  const v = f.verification!;
+  return {
+    Verified: v.status === 'verified',
+    Verification: {
+      status: v.status,
+      identity: v.identity ? clean(v.identity) : '',
+      checkedAt: v.checkedAt,
+      ...(v.provider ? { provider: v.provider } : {}),
+      ...(v.reason ? { reason: clean(v.reason) } : {}),
+    },
   };
 }
 

@@ -193,6 +193,16 @@ export function sarifRenderer(options: ReportOptions): ReportRenderer {
       if (f.confidence) properties['confidence'] = f.confidence;
       if (Number.isFinite(f.entropy)) properties['entropy'] = Math.round(f.entropy * 1e6) / 1e6;
       if (f.decodedBy && f.decodedBy.length > 0) properties['decodedBy'] = [...f.decodedBy];
+      if (f.verification) {
+        const v = f.verification;
+        properties['verification'] = {
+          status: v.status,
+          identity: v.identity ? clean(v.identity) : '',
+          checkedAt: v.checkedAt,
+          ...(v.provider ? { provider: v.provider } : {}),
+          ...(v.reason ? { reason: clean(v.reason) } : {}),
+        };
+      }
       if (c) {
         properties['commit'] = c.sha;
         properties['author'] = clean(c.author);

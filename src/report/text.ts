@@ -51,6 +51,12 @@ export function textRenderer(options: ReportOptions): ReportRenderer {
         const subject = c.message ? ` ${JSON.stringify(clean(c.message))}` : '';
         lines.push(`  ${p.dim('commit ')}  ${p.magenta(clean(c.sha.slice(0, SHORT_SHA)))} ${who} ${clean(c.date)}${subject}`);
       }
+      if (f.verification) {
+        const v = f.verification;
+        const paintStatus = v.status === 'verified' ? p.red : v.status === 'invalid' ? p.green : p.dim;
+        const detail = [v.identity, v.reason].filter((x) => x).map((x) => clean(x!)).join('; ');
+        lines.push(`  ${p.dim('verify ')}  ${paintStatus(v.status.toUpperCase())}${detail ? ` ${detail}` : ''} ${p.dim(`(${v.provider ? `${v.provider}, ` : ''}${clean(v.checkedAt)})`)}`);
+      }
       if (f.decodedBy && f.decodedBy.length > 0) {
         lines.push(`  ${p.dim('decoded')}  ${clean(f.decodedBy.join(' → '))}`);
       }

@@ -9,3 +9,4 @@ export {
   type HistoryOptions, type MergeMode, type LogPart, type RepoInfo, type PushSelection,
 } from './history.js';
 export { GitError, gitOutput, gitStream, type GitStream } from './git.js';
+export { readLocation, readLocationText, MAX_LOCATION_BYTES, type TextLocation } from './location.js';

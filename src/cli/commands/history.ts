@@ -36,7 +36,7 @@ interface StateFile { version: 1; rules: string; tips: string[] }
 
 export async function run(args: string[], io: CliIO): Promise<number> {
   // The arguments first (a light module); the scanner's module graph loads while git already walks the history.
-  const { parseCommandArgs, reportFlags, reportHelp, wholeNumberFlag } = await import('../args.js');
+  const { parseCommandArgs, reportFlags, reportHelp, wholeNumberFlag, verifyFlags, verifyHelp, verifyOptions } = await import('../args.js');
   // gitleaks users write `--log-opts "--all --since=…"`: a value starting with a dash, which parseArgs refuses apart.
   const joined: string[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -54,9 +54,11 @@ export async function run(args: string[], io: CliIO): Promise<number> {
     merges: { type: 'string' },
     jobs: { type: 'string' },
     'no-progress': { type: 'boolean' },
+    ...verifyOptions,
   });
-  if (values['help']) { io.stdout.write(help + '\n' + reportHelp); return 0; }
+  if (values['help']) { io.stdout.write(help + '\n' + reportHelp + '\n' + verifyHelp); return 0; }
   const flags = reportFlags(values);
+  const verify = verifyFlags(values);
   const str = (k: string): string | undefined => (typeof values[k] === 'string' ? values[k] as string : undefined);
   // Straight to the module, not through src/index.ts (STYLE layout rule bent on purpose): a hook pays Node's
   // start-up on every commit, so commands load only what they use, lazily.
@@ -68,6 +70,7 @@ export async function run(args: string[], io: CliIO): Promise<number> {
   const maxCommits = wholeNumberFlag('max-commits', str('max-commits'), 1, 999_999_999);
   const jobs = wholeNumberFlag('jobs', str('jobs'), 1, 64) ?? 1;
   const prePush = values['pre-push'] === true;
+  if (prePush && verify) throw new UsageError('--pre-push runs in a hook, and hooks never call out: no --verify');
   if (prePush && (positionals.length > 2 || str('branch') || str('log-opts') || str('state'))) {
     // A pre-push hook passes the remote's name and URL: accepted, not used.
     throw new UsageError('--pre-push takes no revisions, --branch, --log-opts or --state');
@@ -205,7 +208,14 @@ export async function run(args: string[], io: CliIO): Promise<number> {
     // only fought git and the parser for CPU: 2.15 s vs 1.61 s on the bench repository).
     const os = await import('node:os');
     const threads = flags.threads ?? Math.max(1, os.availableParallelism() - 1);
-    code = await runFindingsCommand({ io, root: repo, flags: { ...flags, threads }, config, fragments, ...(prePush ? { adviceOnFindings: prePushAdvice } : {}) });
+    const readText = verify
+      ? async (f: import('../../core/types.js').Finding): Promise<string | undefined> =>
+        (await import('../../sources/location.js')).readLocationText(repo, { file: f.file, ...(f.commit ? { commit: f.commit.sha } : {}) })
+      : undefined;
+    code = await runFindingsCommand({
+      io, root: repo, flags: { ...flags, threads }, config, fragments,
+      ...(prePush ? { adviceOnFindings: prePushAdvice } : {}), ...(verify ? { verify, readText: readText! } : {}),
+    });
   } finally {
     running.kill(); // no-op when git is done; stops it when the scan ended early (bad config, bad baseline)
     progress?.stop();

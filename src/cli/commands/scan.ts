@@ -2,7 +2,8 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { filesSource } from '../../sources/files.js';
 import { stdinSource } from '../../sources/stdin.js';
-import { parseCommandArgs, positiveDecimalFlag, reportFlags, reportHelp, runFindingsCommand } from '../common.js';
+import { readLocationText } from '../../sources/location.js';
+import { parseCommandArgs, positiveDecimalFlag, reportFlags, reportHelp, runFindingsCommand, verifyFlags, verifyHelp, verifyOptions } from '../common.js';
 import { UsageError, type CliIO } from '../io.js';
 
 const help = `usage: leakward scan [options] [PATH...]
@@ -16,7 +17,8 @@ scan options:
       --exclude GLOB        skip paths matching GLOB (repeatable)
       --max-file-size MB    skip larger files (default 100)
       --follow-symlinks     follow symbolic links (skipped by default)
-${reportHelp}`;
+${reportHelp}
+${verifyHelp}`;
 
 export async function run(args: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, {
@@ -25,19 +27,21 @@ export async function run(args: string[], io: CliIO): Promise<number> {
     exclude: { type: 'string', multiple: true },
     'max-file-size': { type: 'string' },
     'follow-symlinks': { type: 'boolean' },
+    ...verifyOptions,
   });
   if (values['help']) {
     io.stdout.write(help);
     return 0;
   }
   const flags = reportFlags(values);
+  const verify = verifyFlags(values);
   const maxMb = positiveDecimalFlag('max-file-size', values['max-file-size'] as string | undefined, 'a number of megabytes') ?? 100;
   const maxFileSize = Math.round(maxMb * 1024 * 1024);
 
   const paths = positionals.length ? positionals : ['.'];
   if (paths.includes('-')) {
     if (paths.length > 1) throw new UsageError("'-' (stdin) cannot be combined with other paths");
-    return runFindingsCommand({ io, root: io.cwd, flags, fragments: stdinSource(io.stdin).fragments() });
+    return runFindingsCommand({ io, root: io.cwd, flags, fragments: stdinSource(io.stdin).fragments(), ...(verify ? { verify } : {}) });
   }
   for (const p of paths) {
     try {
@@ -58,5 +62,8 @@ export async function run(args: string[], io: CliIO): Promise<number> {
     ...(values['include'] ? { include: values['include'] as string[] } : {}),
     ...(values['exclude'] ? { exclude: values['exclude'] as string[] } : {}),
   });
-  return runFindingsCommand({ io, root, flags, fragments: source.fragments(), maxFileSize });
+  return runFindingsCommand({
+    io, root, flags, fragments: source.fragments(), maxFileSize,
+    ...(verify ? { verify, readText: (f) => readLocationText(root, { file: f.file }) } : {}),
+  });
 }
