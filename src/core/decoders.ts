@@ -148,8 +148,10 @@ export function findSegments(buf: Buffer, from: number, to: number, out: Segment
       let s = p;
       const floor = Math.max(0, p - MAX_SEGMENT);
       while (s > floor && (CLASS[buf[s - 1]!]! & URL_STOP) === 0) s--;
-      let e = p;
-      const ceil = Math.min(len, s + MAX_SEGMENT);
+      // the forward scan is bounded from p, not from s: a run reaching back MAX_SEGMENT bytes would otherwise give
+      // e === p and the search would find this same '%' again, forever
+      let e = p + 1;
+      const ceil = Math.min(len, p + MAX_SEGMENT);
       while (e < ceil && (CLASS[buf[e]!]! & URL_STOP) === 0) e++;
       lastEnd = e;
       // the run is owned by the window holding its start

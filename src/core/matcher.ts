@@ -305,7 +305,9 @@ export class Matcher {
     for (const rule of this.noKeyword) {
       if (ctx.active[rule.index] === 1) this.runRule(rule, buf, 0, buf.length, out);
     }
-    for (const c of out) this.checkAllowed(c, buf, ctx);
+    let marks: InlineMarks | undefined;
+    const inline = (a: number, b: number): boolean => (marks ??= new InlineMarks(buf)).allows(a, b);
+    for (const c of out) this.checkAllowed(c, buf, ctx, inline);
 
     if (depth < this.opts.maxDecodeDepth) {
       const segs: Segment[] = [];
@@ -326,7 +328,7 @@ export class Matcher {
             match: c.match,
             entropy: c.entropy,
             decodedBy: [seg.kind, ...(c.decodedBy ?? [])],
-            allowed: c.allowed || inlineAllowed(buf, ss, se),
+            allowed: c.allowed || inline(ss, se),
             dropped: false,
           };
           out.push(d);
@@ -459,7 +461,7 @@ export class Matcher {
     }
   }
 
-  private checkAllowed(c: Candidate, buf: Buffer, ctx: FragmentContext): void {
+  private checkAllowed(c: Candidate, buf: Buffer, ctx: FragmentContext, inline: (a: number, b: number) => boolean): void {
     let line: string | undefined;
     const lineText = (): string => (line ??= lineAround(buf, c.start, c.end));
     const ids = c.rule.allowlistIds;
@@ -470,7 +472,7 @@ export class Matcher {
         return;
       }
     }
-    if (inlineAllowed(buf, c.start, c.end)) c.allowed = true;
+    if (inline(c.start, c.end)) c.allowed = true;
   }
 }
 
@@ -486,7 +488,48 @@ function lineAround(buf: Buffer, start: number, end: number): string {
   return buf.toString('utf8', ls, le);
 }
 
-/** Does a line touched by [start, end) carry an inline suppression marker? */
+/**
+ * The lines of one buffer that carry an inline suppression marker, found once per buffer (each marker's line is
+ * bounded once): asking per candidate by scanning its line was quadratic on a long line with many matches.
+ */
+export class InlineMarks {
+  /** sorted, disjoint [lineStart, lineEnd] pairs (lineEnd = the '\n' or the buffer's end) */
+  private readonly ranges: number[] = [];
+
+  constructor(buf: Buffer) {
+    const hits: [number, number][] = [];
+    for (const m of INLINE_ALLOW) {
+      for (let p = buf.indexOf(m); p >= 0; p = buf.indexOf(m, p + m.length)) hits.push([p, p + m.length]);
+    }
+    hits.sort((a, b) => a[0] - b[0]);
+    const r = this.ranges;
+    for (const [p, e] of hits) {
+      if (r.length > 0 && p <= r[r.length - 1]!) continue; // on the line already recorded
+      const ls = p > 0 ? buf.lastIndexOf(10, p - 1) + 1 : 0;
+      let le = buf.indexOf(10, e - 1);
+      if (le < 0) le = buf.length;
+      r.push(ls, le);
+    }
+  }
+
+  /** Does a line touched by [start, end) carry a marker? */
+  allows(start: number, end: number): boolean {
+    const r = this.ranges;
+    if (r.length === 0) return false;
+    const last = end > start ? end - 1 : end;
+    // the first range whose end is ≥ start
+    let lo = 0;
+    let hi = r.length / 2;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (r[2 * mid + 1]! < start) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < r.length / 2 && r[2 * lo]! <= last;
+  }
+}
+
+/** Does a line touched by [start, end) carry an inline suppression marker? (one question; InlineMarks for many) */
 export function inlineAllowed(buf: Buffer, start: number, end: number): boolean {
   const [ls, le] = lineBounds(buf, start, end);
   const line = buf.subarray(ls, le);
@@ -519,15 +562,23 @@ function dedupe(cs: Candidate[]): void {
       }
     }
   }
-  // generic vs specific
+  // generic vs specific: a sweep over the specific candidates in order of start, keeping the furthest end seen
+  // (a pairwise check was quadratic on a long line full of matches)
+  const specific = cs.filter((c) => !c.rule.generic && !c.dropped);
+  if (specific.length === 0) return;
+  const reach = new Int32Array(specific.length);
+  let far = -1;
+  specific.forEach((s, i) => { far = Math.max(far, s.sEnd); reach[i] = far; });
   for (const g of cs) {
     if (!g.rule.generic || g.dropped) continue;
-    for (const s of cs) {
-      if (s.rule.generic || s.dropped) continue;
-      if (overlaps(g, s)) {
-        g.dropped = true;
-        break;
-      }
+    // the specific candidates starting before g's end: does any of them end after g's start?
+    let lo = 0;
+    let hi = specific.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (specific[mid]!.sStart < g.sEnd) lo = mid + 1;
+      else hi = mid;
     }
+    if (lo > 0 && reach[lo - 1]! > g.sStart) g.dropped = true;
   }
 }

@@ -26,8 +26,15 @@ export const BLANK_RUN_CAP = 64;
 /** Set by the atom parsers: the atom just parsed can only match blanks (space, tab, CR, LF, FF, VT). */
 let atomIsBlank = false;
 
-/** Max bytes a match of `pattern` can span; Infinity when unbounded or not understood. */
-export function maxMatchBytes(pattern: string): number {
+/** In force during one maxMatchBytes call. */
+let blankCap = BLANK_RUN_CAP;
+
+/**
+ * Max bytes a match of `pattern` can span; Infinity when unbounded or not understood. Unbounded blank runs count
+ * `blanks` characters (default BLANK_RUN_CAP; pass Infinity for a true upper bound).
+ */
+export function maxMatchBytes(pattern: string, blanks = BLANK_RUN_CAP): number {
+  blankCap = blanks;
   try {
     const st: State = { p: pattern, i: 0 };
     const w = parseAlt(st, false);
@@ -70,7 +77,7 @@ function parseAlt(st: State, ciIn: boolean): number {
       if (lastAtom < 0) throw new Unsupported();
       const [min, max] = readQuantifier(st);
       void min;
-      const reps = max === Infinity && lastBlank ? BLANK_RUN_CAP : max;
+      const reps = max === Infinity && lastBlank ? blankCap : max;
       cur = beforeAtom + (lastAtom === 0 || reps === 0 ? 0 : reps === Infinity ? Infinity : lastAtom * reps);
       if (p[st.i] === '?') st.i++; // lazy
       lastAtom = -1;

@@ -10,6 +10,7 @@
  */
 import { createRequire } from 'node:module';
 import type RE2Module from 're2';
+import { maxMatchBytes } from './regex-width.js';
 
 // `require`, not `import`: loading a CommonJS package through the ESM loader lexes its source for named exports
 // (~2 ms of every CLI start-up; re2 is loaded by every command that scans).
@@ -54,6 +55,13 @@ export interface ByteMatch {
 const RELAX_MIN_BOUND = 16;
 /** Failed confirmations in one `exec` before it falls back to the exact pattern alone (linear, just slower). */
 const MAX_FAILED_CONFIRMS = 32;
+/**
+ * Candidate starts one relaxed search covers when the exact pattern's width is known: the search sees only
+ * [at, at + span + width], so a relaxed match cannot run on to the end of a long line. Without the bound a relaxed
+ * `{15,}` run matched to the end of a 1 MiB line at every `api_key=` of `api_key=api_key=…` (each failed confirmation
+ * cost a pass over the rest of the line: quadratic).
+ */
+const SEARCH_SPAN = 64 << 10;
 
 /**
  * The pattern with every counted repetition `{n,m}` (m ≥ `minBound`) turned into `{n,}`. RE2 expands a counted
@@ -112,6 +120,65 @@ export function relaxCountedRepeats(pattern: string, minBound = RELAX_MIN_BOUND)
   return out;
 }
 
+/**
+ * The pattern with every capturing group made non-capturing (`(x)`, `(?P<n>x)`, `(?<n>x)` → `(?:x)`). The relaxed
+ * search only needs where a candidate starts; with capture groups RE2 extracts submatches with its NFA over the whole
+ * match (~300 ns/byte), without them it stays in its DFA.
+ */
+export function withoutCaptures(pattern: string): string {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < pattern.length; ) {
+    const c = pattern[i]!;
+    if (c === '\\') {
+      out += pattern.slice(i, i + 2);
+      i += 2;
+      continue;
+    }
+    if (inClass) {
+      if (c === '[' && pattern[i + 1] === ':') {
+        const close = pattern.indexOf(':]', i + 2);
+        if (close !== -1) {
+          out += pattern.slice(i, close + 2);
+          i = close + 2;
+          continue;
+        }
+      }
+      if (c === ']') inClass = false;
+      out += c;
+      i++;
+      continue;
+    }
+    if (c === '[') {
+      inClass = true;
+      out += c;
+      i++;
+      if (pattern[i] === '^') out += pattern[i++];
+      if (pattern[i] === ']') out += pattern[i++];
+      continue;
+    }
+    if (c === '(') {
+      if (pattern[i + 1] !== '?') {
+        out += '(?:';
+        i++;
+        continue;
+      }
+      const named = pattern.startsWith('(?P<', i) ? 4 : pattern.startsWith('(?<', i) && pattern[i + 3] !== '=' && pattern[i + 3] !== '!' ? 3 : 0;
+      if (named > 0) {
+        const close = pattern.indexOf('>', i + named);
+        if (close !== -1) {
+          out += '(?:';
+          i = close + 1;
+          continue;
+        }
+      }
+    }
+    out += c;
+    i++;
+  }
+  return out;
+}
+
 function isDigits(s: string): boolean {
   if (s.length === 0) return false;
   for (let i = 0; i < s.length; i++) {
@@ -139,6 +206,8 @@ export class ByteRegex {
   private confirm: RE2 | undefined;
   private stringRe: RE2 | undefined;
   private readonly m: ByteMatch = { start: 0, end: 0, groupCount: 0, groups: [] };
+  /** Longest possible exact match (bytes; Infinity when unbounded): bounds the relaxed search's view. */
+  private readonly width: number = Infinity;
 
   constructor(readonly source: string) {
     const relaxed = relaxCountedRepeats(source);
@@ -146,7 +215,8 @@ export class ByteRegex {
       if (relaxed === source) {
         this.re = new RE2(source, 'gd');
       } else {
-        this.search = new RE2(relaxed, 'g');
+        this.search = new RE2(withoutCaptures(relaxed), 'g');
+        this.width = maxMatchBytes(source, Infinity);
       }
     } catch (err) {
       throw new RegexSyntaxError(source, err instanceof Error ? err.message : String(err));
@@ -160,19 +230,36 @@ export class ByteRegex {
   exec(buf: Buffer, from: number): ByteMatch | null {
     const search = this.search;
     if (search === undefined) return this.exact(buf, from);
+    const len = buf.length;
+    const width = this.width;
     let at = from;
-    for (let failures = 0; failures < MAX_FAILED_CONFIRMS; failures++) {
+    let span = SEARCH_SPAN;
+    for (let failures = 0; failures < MAX_FAILED_CONFIRMS; ) {
+      // Every exact match starting in [at, at + span) lies whole in the view, with the byte after it (for `\b`):
+      // the relaxed pattern matches there too, so a search that finds nothing proves none starts in that range.
+      // Matches the view's end creates (`\z`, `$`) are only candidates: the confirmation sees the whole buffer.
+      const bounded = width + span + 1 < len - at;
+      const view = bounded ? buf.subarray(0, at + span + width + 1) : buf;
       search.lastIndex = at;
-      const candidate = search.exec(buf);
-      if (candidate === null) return null;
+      const candidate = search.exec(view);
+      if (candidate === null) {
+        if (!bounded) return null;
+        at += span;
+        while (at < len && (buf[at]! & 0xc0) === 0x80) at++;
+        span = Math.min(SEARCH_SPAN, span * 2);
+        continue;
+      }
       const confirm = (this.confirm ??= this.compileExact('yd'));
       confirm.lastIndex = candidate.index;
       const r = confirm.exec(buf);
       if (r !== null) return this.fill(r);
+      failures++;
       at = candidate.index + 1;
       // Resume on a character boundary: never inside a UTF-8 sequence.
-      while (at < buf.length && (buf[at]! & 0xc0) === 0x80) at++;
-      if (at > buf.length) return null;
+      while (at < len && (buf[at]! & 0xc0) === 0x80) at++;
+      if (at > len) return null;
+      // where a candidate failed, relaxed matches may run long: look at a short stretch at a time
+      span = Math.max(256, Math.min(SEARCH_SPAN, width));
     }
     return this.exact(buf, at);
   }

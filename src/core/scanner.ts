@@ -292,8 +292,10 @@ class CoreScanner implements Scanner {
     win: Buffer, winAbs: number, ownFrom: number, ownTo: number, ctx: FragmentContext, meta: FragmentMeta,
     tracker: LineTracker,
   ): Finding[] {
-    const lo = ownFrom - winAbs;
-    const hi = ownTo - winAbs;
+    // a piece of a long line owns only part of its content (FragmentMeta.ownFrom/ownTo)
+    const lo = Math.max(ownFrom, meta.ownFrom ?? 0) - winAbs;
+    const hi = Math.min(ownTo, meta.ownTo ?? ownTo) - winAbs;
+    if (hi <= lo) return [];
     const cands = this.matcher.scan(win, lo, hi, ctx, 0);
     const own: Candidate[] = [];
     for (const c of cands) if (!c.allowed && c.owner >= lo && c.owner < hi) own.push(c);
@@ -322,6 +324,7 @@ class CoreScanner implements Scanner {
     }
 
     const out: Finding[] = [];
+    const colOff = meta.columnOffset ?? 0;
     for (const c of own) {
       let last = c.sEnd - 1;
       while (last > c.sStart && (win[last]! & 0xc0) === 0x80) last--;
@@ -335,8 +338,8 @@ class CoreScanner implements Scanner {
         file: meta.path,
         startLine: this.realLine(meta, l0),
         endLine: this.realLine(meta, l1),
-        startColumn: c0 + 1,
-        endColumn: c1 + 1,
+        startColumn: c0 + 1 + (l0 === 0 ? colOff : 0),
+        endColumn: c1 + 1 + (l1 === 0 ? colOff : 0),
         secret: c.secret,
         match: c.match,
         entropy: c.entropy,

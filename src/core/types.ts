@@ -30,6 +30,15 @@ export interface FragmentMeta {
    * Overrides `startLine`.
    */
   readonly lineNumbers?: ArrayLike<number>;
+  /**
+   * A piece of a long line cut out of a bigger text (a diff's added line over 1 MiB): findings start in
+   * `[ownFrom, ownTo)` of the content (default: all of it); the bytes around are context only, so a secret
+   * straddling a cut is reported once, by the piece holding its first byte.
+   */
+  readonly ownFrom?: number;
+  readonly ownTo?: number;
+  /** Code points on the first line before the content's first byte (a piece starting inside a line). */
+  readonly columnOffset?: number;
 }
 
 /** A piece of text with a location: what every source produces and the core consumes. */

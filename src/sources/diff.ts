@@ -10,7 +10,9 @@
  *    unquoted as bytes (C-style escapes, `core.quotePath` octal) and decoded as UTF-8 once.
  * 3. Bounded memory: a fragment holds at most `maxFragmentBytes` of content (a larger file is split into
  *    several fragments, each with its own `lineNumbers`); a line longer than that is cut into pieces that
- *    carry the same line number. Memory is about one input chunk plus one fragment.
+ *    carry the same line number and overlap by the scanner's OVERLAP on each side (`ownFrom`/`ownTo` say
+ *    which bytes a piece owns, `columnOffset` where it starts in its line), so a secret across a cut is found
+ *    once, at its real column. Memory is about one input chunk plus one fragment.
  * 4. A hunk is read by its counts (`@@ -a,b +c,d @@`, or one old range per parent in a combined diff), so a
  *    content line can never be mistaken for a header; a malformed hunk ends at the first line that cannot
  *    belong to it and that line is read again as a header.
@@ -21,6 +23,7 @@
  *    mode changes yield nothing.
  * Fragments never share memory with the input's chunks (added lines are copied into each fragment's own buffer).
  */
+import { OVERLAP } from '../core/scanner.js';
 import type { CommitInfo, Fragment } from '../core/types.js';
 
 /** The `git log --format` that {@link parseUnifiedDiff} reads most robustly: NUL + unit separators. */
@@ -201,6 +204,11 @@ class DiffParser {
   private scratch: Buffer = Buffer.allocUnsafe(4096);
   private lines: number[] = [];
   private bytes = 0;
+  // A piece of a long line: the fragment's first `ownFrom` bytes are context (the end of the previous piece), its
+  // first line starts `colOffset` code points into the real line. `lineStart`: where the last line starts in scratch.
+  private ownFrom = 0;
+  private colOffset = 0;
+  private lineStart = 0;
 
   constructor(private readonly cap: number, defaultCommit: CommitInfo | undefined,
     private readonly onCommit: DiffParseOptions['onCommit']) {
@@ -479,21 +487,45 @@ class DiffParser {
   private addLine(buf: Buffer, start: number, end: number): void {
     if (this.lines.length > 0 && this.bytes + 1 + (end - start) > this.cap) this.flush();
     if (this.lines.length > 0) this.put(NL, 0, 1);
+    this.lineStart = this.bytes;
     this.lines.push(this.newLine);
     this.lastWasAdded = true;
     this.appendPiece(buf, start, end);
   }
 
-  /** Appends `buf[start, end)` to the fragment's last line, flushing at the cap (the next fragment repeats the line number). */
+  /**
+   * Appends `buf[start, end)` to the fragment's last line. Past the cap the line is cut: the fragment is flushed
+   * owning up to the cut and seeing OVERLAP bytes beyond it, and the next piece starts OVERLAP bytes before the cut
+   * (context only) with the same line number.
+   */
   private appendPiece(buf: Buffer, start: number, end: number): void {
-    while (this.bytes + (end - start) > this.cap) {
-      const room = this.cap - this.bytes;
+    // a piece owns `cap` bytes after its context and sees OVERLAP bytes beyond them
+    while (this.bytes + (end - start) > this.ownFrom + this.cap + OVERLAP) {
+      const room = this.ownFrom + this.cap + OVERLAP - this.bytes;
       if (room > 0) { this.put(buf, start, start + room); start += room; }
-      const line = this.lines[this.lines.length - 1]!;
-      this.flush();
-      this.lines.push(line);
+      this.cutLine();
     }
     if (end > start) this.put(buf, start, end);
+  }
+
+  /** The scratch is full and its last line goes on: emit a piece, keep up to OVERLAP bytes of context for the next. */
+  private cutLine(): void {
+    const cut = this.ownFrom + this.cap;
+    const line = this.lines[this.lines.length - 1]!;
+    const content = Buffer.allocUnsafe(this.bytes);
+    this.scratch.copy(content, 0, 0, this.bytes);
+    this.out.push(this.fragment(content, this.lines, cut));
+    this.emitted = true;
+    // the next piece: context from the line's start or OVERLAP bytes before the cut, whichever is later
+    const from = Math.max(this.lineStart, cut - OVERLAP);
+    let cps = 0;
+    for (let i = this.lineStart; i < from; i++) if ((this.scratch[i]! & 0xc0) !== 0x80) cps++;
+    this.colOffset = (this.lineStart === 0 ? this.colOffset : 0) + cps;
+    this.scratch.copy(this.scratch, 0, from, this.bytes);
+    this.bytes -= from;
+    this.ownFrom = cut - from;
+    this.lineStart = 0;
+    this.lines = [line];
   }
 
   private put(buf: Buffer, start: number, end: number): void {
@@ -516,15 +548,22 @@ class DiffParser {
     this.out.push(this.fragment(content, this.lines));
     this.lines = [];
     this.bytes = 0;
+    this.ownFrom = 0;
+    this.colOffset = 0;
+    this.lineStart = 0;
     this.emitted = true;
   }
 
-  private fragment(content: Buffer, lineNumbers: number[]): Fragment {
-    const f: { path: string; content: Buffer; lineNumbers?: number[]; startLine?: number; commit?: CommitInfo } = {
-      path: this.path!, content,
-    };
+  private fragment(content: Buffer, lineNumbers: number[], ownTo?: number): Fragment {
+    const f: {
+      path: string; content: Buffer; lineNumbers?: number[]; startLine?: number; commit?: CommitInfo;
+      ownFrom?: number; ownTo?: number; columnOffset?: number;
+    } = { path: this.path!, content };
     if (lineNumbers.length > 0) { f.lineNumbers = lineNumbers; f.startLine = lineNumbers[0]!; }
     if (this.commit) f.commit = this.commit;
+    if (this.ownFrom > 0) f.ownFrom = this.ownFrom;
+    if (ownTo !== undefined) f.ownTo = ownTo;
+    if (this.colOffset > 0) f.columnOffset = this.colOffset;
     return f;
   }
 }

@@ -1,3 +1,4 @@
+import { OVERLAP } from '../../src/core/scanner.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseUnifiedDiff, unquoteCStyle, LOG_FORMAT } from '../../src/sources/diff.js';
@@ -213,16 +214,26 @@ test('fragments are capped and keep correct line numbers', async () => {
   }
 });
 
-test('a line longer than the cap is cut into pieces with the same line number', async () => {
-  const long = 'x'.repeat(1000);
+test('a line longer than the cap is cut into overlapping pieces with the same line number', async () => {
+  const long = Array.from({ length: 3 * OVERLAP }, (_, i) => String.fromCharCode(0x61 + (i % 26))).join('') + 'é'.repeat(500);
   const input = Buffer.from(`diff --git a/l b/l\n--- a/l\n+++ b/l\n@@ -0,0 +1,2 @@\n+${long}\n+end\n`);
-  for (const chunks of [[input], Array.from({ length: Math.ceil(input.length / 7) }, (_, i) => input.subarray(i * 7, i * 7 + 7))]) {
-    const got = await parse(chunks, 64);
-    const joined = got.map((g) => g.content).join('');
-    assert.equal(joined.replace('\n', ''), long + 'end');
-    for (const g of got) assert.ok(Buffer.byteLength(g.content) <= 64);
-    assert.deepEqual(got.flatMap((g) => g.lines).filter((n) => n === 2), [2]);
-    assert.ok(got.slice(0, -1).every((g) => g.lines[0] === 1));
+  for (const chunks of [[input], Array.from({ length: Math.ceil(input.length / 997) }, (_, i) => input.subarray(i * 997, i * 997 + 997))]) {
+    const frags: Fragment[] = [];
+    for await (const f of parseUnifiedDiff(chunks, { maxFragmentBytes: 64 })) frags.push(f);
+    assert.ok(frags.length > 2, `cut into ${frags.length} pieces`);
+    // the owned parts, joined, are the line; every piece carries its place in the line
+    const owned = frags.map((f) => (f.content as Buffer).subarray(f.ownFrom ?? 0, f.ownTo ?? (f.content as Buffer).length));
+    assert.equal(Buffer.concat(owned).toString('utf8').replace('\n', ''), long + 'end');
+    let before = 0; // bytes of the long line before the current piece's owned part
+    for (const f of frags.slice(0, -1)) {
+      const content = f.content as Buffer;
+      assert.ok(content.length <= 64 + 2 * OVERLAP, `piece of ${content.length} bytes`);
+      assert.deepEqual(Array.from(f.lineNumbers ?? []), [1]);
+      const start = before - (f.ownFrom ?? 0); // line offset of the piece's first byte
+      assert.equal(f.columnOffset ?? 0, Buffer.from(long).subarray(0, start).toString('utf8').length);
+      before += (f.ownTo ?? content.length) - (f.ownFrom ?? 0);
+    }
+    assert.deepEqual(frags.flatMap((f) => Array.from(f.lineNumbers ?? [])).filter((n) => n === 2), [2]);
   }
 });
 
@@ -243,4 +254,27 @@ test('unquoteCStyle decodes octal escapes to bytes', () => {
 
 test('LOG_FORMAT starts with NUL so it can never collide with diff lines', () => {
   assert.ok(LOG_FORMAT.startsWith('%x00'));
+});
+
+test('a secret across a piece boundary of a long added line is found once, at its real column', async () => {
+  const { createScanner } = await import('../../src/core/scanner.js');
+  const { awsAndP12Config } = await import('../core/helpers/engine.js');
+  const key = 'AKIA' + 'QWERTYUIOPASDFGH'.slice(0, 16); // synthetic key id shape
+  const cap = 1 << 20;
+  // multi-byte characters before the cuts, so byte offsets and code-point columns differ
+  const filler = (n: number): string => 'é'.repeat(n >> 2) + ' '.repeat(n - 2 * (n >> 2));
+  const offsets = [cap - 7, 2 * cap - OVERLAP + 3, 2 * cap + 5];
+  let line = '';
+  for (const at of offsets) line += filler(at - Buffer.byteLength(line)) + key;
+  line += filler(1000);
+  const input = Buffer.from(`diff --git a/k b/k\n--- a/k\n+++ b/k\n@@ -0,0 +1 @@\n+${line}\n`);
+  const scanner = createScanner(awsAndP12Config);
+  for (const chunks of [[input], Array.from({ length: Math.ceil(input.length / 65536) }, (_, i) => input.subarray(i * 65536, i * 65536 + 65536))]) {
+    const found = [];
+    for await (const f of parseUnifiedDiff(chunks, {})) found.push(...scanner.scanBuffer(f.content as Buffer, f));
+    const cols = found.map((f) => f.startColumn);
+    const want = offsets.map((at) => Buffer.from(line).subarray(0, at).toString('utf8').length + 1);
+    assert.deepEqual(cols, want);
+    assert.ok(found.every((f) => f.startLine === 1 && f.endColumn === f.startColumn + key.length - 1));
+  }
 });
