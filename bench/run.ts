@@ -13,6 +13,7 @@ const scenarios: Record<string, () => Promise<{ run(argv: string[]): Promise<voi
   history: () => import('./history.bench.js'),
   mask: () => import('./mask.bench.js'),
   speed: () => import('./speed.bench.js'),
+  fingerprint: () => import('./fingerprint.bench.js'),
 };
 
 const argv = process.argv.slice(2);

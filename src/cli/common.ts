@@ -9,6 +9,7 @@ import path from 'node:path';
 // and every millisecond of start-up is paid on each `git commit` through the hook.
 import { ConfigError, loadConfig } from '../core/config.js';
 import { scanFragments } from '../core/workers.js';
+import { FINGERPRINT_KEY_ENV } from '../core/fingerprint.js';
 import type { Config, Finding, Fragment } from '../core/types.js';
 import { formatReport, printable, shouldUseColor } from '../report/index.js';
 // baseline.js and suppress.js load only when a baseline, a .gitleaksignore or --write-baseline asks for them.
@@ -58,14 +59,17 @@ export async function runFindingsCommand(cmd: FindingsCommand): Promise<number> 
   const ignoreFile = path.join(root, '.gitleaksignore');
   const hasIgnoreFile = existsSync(ignoreFile);
   const baselines = baselineFile || hasIgnoreFile || flags.writeBaseline !== undefined ? await import('../core/baseline.js') : undefined;
-  const baseline = baselineFile ? await baselines!.readBaseline(baselineFile) : undefined;
+  // The fingerprint key: LEAKWARD_FINGERPRINT_KEY (private, kept out of the repository), else the baseline's salt,
+  // else (writing a first baseline) a fresh salt, else the public default.
+  const privateKey = io.env[FINGERPRINT_KEY_ENV] || undefined;
+  const baseline = baselineFile ? await baselines!.readBaseline(baselineFile, { privateKey }) : undefined;
+  const salt = privateKey ?? baseline?.salt ?? (flags.writeBaseline ? baselines!.newSalt() : undefined);
   let suppressed: (f: Finding) => boolean = () => false;
   if (baselines) {
     const { createSuppressor, readGitleaksIgnore } = await import('../core/suppress.js');
     const gitleaksIgnore = hasIgnoreFile ? await readGitleaksIgnore(ignoreFile) : undefined;
-    suppressed = createSuppressor({ ...(baseline ? { baseline } : {}), ...(gitleaksIgnore ? { gitleaksIgnore } : {}) });
+    suppressed = createSuppressor({ ...(baseline ? { baseline } : {}), ...(gitleaksIgnore ? { gitleaksIgnore } : {}), salt });
   }
-  const salt = baseline?.salt ?? (flags.writeBaseline ? baselines!.newSalt() : undefined);
 
   let findings: Finding[] = [];
   const writing = flags.writeBaseline !== undefined;
@@ -87,7 +91,7 @@ export async function runFindingsCommand(cmd: FindingsCommand): Promise<number> 
 
   if (writing) {
     const file = path.resolve(io.cwd, flags.writeBaseline!);
-    await baselines!.writeBaseline(file, findings, salt!);
+    await baselines!.writeBaseline(file, findings, salt!, privateKey !== undefined);
     io.stderr.write(`leakward: wrote ${findings.length} fingerprint${findings.length === 1 ? '' : 's'} to ${flags.writeBaseline}\n`);
     return 0;
   }

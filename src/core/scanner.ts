@@ -15,7 +15,7 @@
  *    1-based columns in code points, `endColumn` inclusive. A finding's position and `span` are its SECRET's.
  */
 import { open, readFile, stat } from 'node:fs/promises';
-import { fingerprint as fingerprintOf, DEFAULT_FINGERPRINT_SALT } from './fingerprint.js';
+import { fingerprint as fingerprintOf, lazyFingerprint, DEFAULT_FINGERPRINT_SALT } from './fingerprint.js';
 import { LineTracker } from './lines.js';
 import { CompiledRule, LazyAllowlist, MAX_MATCH, Matcher, type Candidate, type FragmentContext } from './matcher.js';
 import { ByteRegex, RegexSet } from './regex.js';
@@ -343,12 +343,14 @@ class CoreScanner implements Scanner {
         secret: c.secret,
         match: c.match,
         entropy: c.entropy,
-        fingerprint: fingerprintOf(spec.id, c.secret, this.salt),
+        // Computed on first read (a scrypt each): a text report never reads it, a baseline or JSON/SARIF does.
+        fingerprint: '',
         ...(meta.commit ? { commit: meta.commit } : {}),
         span: [winAbs + c.sStart, winAbs + c.sEnd],
         ...(c.decodedBy ? { decodedBy: c.decodedBy } : {}),
         ...(spec.confidence ? { confidence: spec.confidence } : {}),
       });
+      lazyFingerprint(out[out.length - 1]!, spec.id, c.secret, this.salt);
     }
     return out;
   }

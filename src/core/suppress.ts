@@ -5,13 +5,13 @@
  *   # comment                        whole-line comments and blank lines are skipped
  *   path/to/file:rule-id:12          gitleaks "global" fingerprint: matches with or without a commit
  *   <commit sha>:path/to/file:rule-id:12   gitleaks commit fingerprint: matches that commit only
- *   lw1:<64 hex>                     leakward fingerprint (default salt, or the baseline's when one is given)
+ *   lw2:<64 hex> (or old lw1:)       leakward fingerprint (the scan's key: LEAKWARD_FINGERPRINT_KEY, the baseline's salt, else the default)
  * Matching follows gitleaks' `Detector.AddFinding`: the global form `file:rule:line` is checked first, then, for a
  * finding with a commit, `commit:file:rule:line`. Paths are compared with `/` separators. Lines are parsed from the
  * right (line, then rule id), so a path may itself contain `:`.
  */
 import { promises as fs } from 'node:fs';
-import { baselineKey, type Baseline } from './baseline.js';
+import { fingerprintListed, type Baseline } from './baseline.js';
 import { DEFAULT_FINGERPRINT_SALT } from './fingerprint.js';
 import type { Finding } from './types.js';
 
@@ -21,7 +21,7 @@ export interface GitleaksIgnore {
   readonly file: string;
   /** gitleaks fingerprints, normalised: `file:rule:line` or `commit:file:rule:line`. */
   readonly entries: ReadonlySet<string>;
-  /** `lw1:` fingerprints. */
+  /** `lw2:` and `lw1:` fingerprints. */
   readonly fingerprints: ReadonlySet<string>;
   /** Lines that were neither (with their 1-based line numbers), for the CLI to warn about. */
   readonly warnings: readonly string[];
@@ -30,14 +30,14 @@ export interface GitleaksIgnore {
 export interface SuppressOptions {
   readonly baseline?: Baseline | undefined;
   readonly gitleaksIgnore?: GitleaksIgnore | undefined;
-  /** Salt of the scan's fingerprints, for `lw1:` lines of `.gitleaksignore` on path-only findings (default: the baseline's, else the default salt). */
+  /** Key of the scan's fingerprints, for `lw2:`/`lw1:` lines of `.gitleaksignore` (default: the baseline's, else the default salt). */
   readonly salt?: string | undefined;
 }
 
 /** true = do not report this finding. */
 export type Suppressor = (f: Finding) => boolean;
 
-const LW1_RE = /^lw1:[0-9a-f]{64}$/; // trusted: lines of the ignore file
+const LW_RE = /^lw[12]:[0-9a-f]{64}$/; // trusted: lines of the ignore file
 const COMMIT_RE = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/i;
 const LINE_RE = /^[0-9]+$/;
 
@@ -63,9 +63,9 @@ export function parseGitleaksIgnore(text: string, file = GITLEAKS_IGNORE_FILE): 
     let line = lines[i]!.trim();
     if (i === 0 && line.charCodeAt(0) === 0xfeff) line = line.slice(1).trim();
     if (line === '' || line.startsWith('#')) continue;
-    if (line.startsWith('lw1:')) {
-      if (LW1_RE.test(line)) fingerprints.add(line);
-      else warnings.push(`${file}:${i + 1}: malformed leakward fingerprint (expected "lw1:" + 64 hex digits)`);
+    if (line.startsWith('lw1:') || line.startsWith('lw2:')) {
+      if (LW_RE.test(line)) fingerprints.add(line);
+      else warnings.push(`${file}:${i + 1}: malformed leakward fingerprint (expected "lw2:" + 64 hex digits)`);
       continue;
     }
     const c1 = line.lastIndexOf(':');
@@ -106,11 +106,11 @@ export function createSuppressor(options: SuppressOptions = {}): Suppressor {
   const { baseline, gitleaksIgnore } = options;
   const salt = options.salt ?? baseline?.salt ?? DEFAULT_FINGERPRINT_SALT;
   const entries = gitleaksIgnore && gitleaksIgnore.entries.size > 0 ? gitleaksIgnore.entries : undefined;
-  const lw1 = gitleaksIgnore && gitleaksIgnore.fingerprints.size > 0 ? gitleaksIgnore.fingerprints : undefined;
-  if (!baseline && !entries && !lw1) return () => false;
+  const listed = gitleaksIgnore && gitleaksIgnore.fingerprints.size > 0 ? gitleaksIgnore.fingerprints : undefined;
+  if (!baseline && !entries && !listed) return () => false;
   return (f: Finding): boolean => {
     if (baseline && baseline.has(f)) return true;
-    if (lw1 && (lw1.has(f.fingerprint) || lw1.has(baselineKey(f, salt)))) return true;
+    if (listed && fingerprintListed(listed, f, salt)) return true;
     if (entries) {
       const g = `${normPath(f.file)}:${f.ruleId}:${f.startLine}`;
       if (entries.has(g)) return true;

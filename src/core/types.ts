@@ -79,7 +79,7 @@ export interface Finding {
   readonly match: string;
   /** Shannon entropy of `secret`, bits per character. */
   readonly entropy: number;
-  /** Keyed hash of rule id + secret: position-independent. Format `lw1:<hex>`. */
+  /** Keyed hash of rule id + secret: position-independent. Format `lw2:<hex>` (scrypt; see core/fingerprint.ts). */
   readonly fingerprint: string;
   readonly commit?: CommitInfo;
   /** Byte span of the reported text in the fragment's content (the encoded span for decoded finds). */

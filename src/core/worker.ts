@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Finding, Fragment } from './types.js';
+import { fingerprintPending } from './fingerprint.js';
 import { buildScanner, DONE_BATCH, FINDINGS_BATCH, scanOne, type FromWorker, type ToWorker, type WireFragment, type WorkerInit } from './workers.js';
 
 const port = parentPort;
@@ -30,6 +31,9 @@ port.on('message', (m: ToWorker) => {
 post({ t: 'ready' });
 
 function flush(): void {
+  // A structured clone reads every property: an unread lazy fingerprint would cost a scrypt here for nothing.
+  // It travels as '' and the main thread makes it lazy again (workers.ts).
+  for (const f of batch) if (fingerprintPending(f)) (f as { fingerprint: string }).fingerprint = '';
   post({ t: 'findings', findings: batch, done });
   batch = [];
   done = [];

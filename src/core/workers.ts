@@ -24,6 +24,7 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Config, Finding, Fragment } from './types.js';
 import { createScanner, OVERLAP, WINDOW, type Scanner, type ScanOptions } from './scanner.js';
+import { DEFAULT_FINGERPRINT_SALT, lazyFingerprint } from './fingerprint.js';
 
 export type SkipReason = 'binary' | 'too-large' | 'unreadable' | 'symlink';
 
@@ -327,6 +328,9 @@ class Pool {
         this.ready = true;
         break;
       case 'findings':
+        for (const f of m.findings) {
+          if (f.fingerprint === '' && f.secret !== '') lazyFingerprint(f, f.ruleId, f.secret, this.init.options.fingerprintSalt ?? DEFAULT_FINGERPRINT_SALT);
+        }
         if (m.findings.length > 0) this.out.push(m.findings);
         slot.inFlight -= m.done.length;
         this.inFlight -= m.done.length;

@@ -1,6 +1,6 @@
 /**
  * The JSON report: an array of objects with gitleaks' report field names (so tools that read gitleaks reports read
- * ours), plus leakward's own fields. `Fingerprint` is the finding's `lw1:` fingerprint (not gitleaks'
+ * ours), plus leakward's own fields. `Fingerprint` is the finding's `lw2:` fingerprint (not gitleaks'
  * `file:rule:line`). `Secret` and `Match` are redacted unless `showSecrets`.
  */
 import type { Finding } from '../core/types.js';

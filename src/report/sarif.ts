@@ -7,9 +7,9 @@
  *   (as gitleaks does), nothing else does.
  * - Columns count code points (`columnKind: unicodeCodePoints`); SARIF's `endColumn` is exclusive, a finding's is
  *   inclusive, hence +1.
- * - `partialFingerprints['leakward/v1']` is the finding's position-independent `lw1:` fingerprint; history findings
+ * - `partialFingerprints['leakward/v2']` is the finding's position-independent `lw2:` fingerprint; history findings
  *   also carry `commitSha` (as gitleaks writes it). GitHub reads only `primaryLocationLineHash` (which upload-sarif
- *   computes from the source line when absent; the upload API does not). We fill it ourselves from the `lw1:`
+ *   computes from the source line when absent; the upload API does not). We fill it ourselves from the `lw2:`
  *   fingerprint, the path (and the commit, for history findings), plus an occurrence counter like CodeQL's `hash:n`, so an alert keeps its identity
  *   when the secret moves to another line, and two occurrences of one secret in one file stay two alerts. It is
  *   derived from the HMAC, never from the secret.
@@ -186,7 +186,7 @@ export function sarifRenderer(options: ReportOptions): ReportRenderer {
       const identity = createHash('sha256').update(`${f.fingerprint}\0${file}\0${c?.sha ?? ''}`).digest('hex').slice(0, 16);
       const n = (occurrences.get(identity) ?? 0) + 1;
       occurrences.set(identity, n);
-      const partialFingerprints: Record<string, string> = { primaryLocationLineHash: `${identity}:${n}`, 'leakward/v1': f.fingerprint };
+      const partialFingerprints: Record<string, string> = { primaryLocationLineHash: `${identity}:${n}`, 'leakward/v2': f.fingerprint };
       if (c) partialFingerprints['commitSha'] = c.sha;
       const properties: Record<string, unknown> = {};
       if (f.tags.length > 0) properties['tags'] = [...new Set(f.tags)];

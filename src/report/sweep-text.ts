@@ -60,7 +60,7 @@ export function renderSweepSarif(data: SweepReportData, store: SweepStore, toolV
         ruleId: f.ruleId, ruleIndex: idx, level: levelOf(f.confidence),
         message: { text: `${f.ruleId}: ${f.description || 'secret'} (${f.preview || 'file'}), ${f.present ? 'still present' : 'history only'}, status ${f.status}` },
         locations: [{ physicalLocation: { artifactLocation: { uri: o.path, uriBaseId: '%SRCROOT%' }, region: { startLine: Math.max(1, o.line), startColumn: Math.max(1, o.column) } } }],
-        partialFingerprints: { 'leakward/v1': f.fingerprint, commitSha: o.sha },
+        partialFingerprints: { 'leakward/v2': f.fingerprint, commitSha: o.sha },
         properties: { commit: o.sha, author: o.author, date: o.date, status: f.status, present: f.present },
       });
     }

@@ -6,10 +6,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { packageRoot } from '../../src/core/paths.js';
+import { DEFAULT_FINGERPRINT_SALT, fingerprint, fingerprintV1 } from '../../src/core/fingerprint.js';
 
 const bin = path.join(packageRoot, 'bin', 'leakward.js');
 
@@ -128,4 +129,32 @@ test('-v skip notices escape file names as the report does', () => {
   assert.equal(r.code, 0, r.stderr);
   assert.ok(!r.stderr.includes('\x1b'), 'no raw escape character on stderr');
   assert.match(r.stderr, /evil\\n\\x1b\[31mname\.bin/);
+});
+
+test('fingerprints are lw2 (scrypt); LEAKWARD_FINGERPRINT_KEY keys them and stays out of the baseline; lw1 baselines still work', () => {
+  const dir = tmp();
+  const key = fakeKeyId(21);
+  writeFileSync(path.join(dir, 'a.txt'), `key = ${key}\n`);
+  const sarif = leakward(['scan', dir, '-f', 'sarif']);
+  assert.equal(sarif.code, 1, sarif.stderr);
+  const result = (JSON.parse(sarif.stdout) as { runs: { results: { partialFingerprints: Record<string, string> }[] }[] }).runs[0]!.results[0]!;
+  assert.match(result.partialFingerprints['leakward/v2']!, /^lw2:[0-9a-f]{64}$/);
+  assert.equal(result.partialFingerprints['leakward/v1'], undefined);
+  assert.equal(result.partialFingerprints['leakward/v2'], fingerprint('aws-access-token', key, DEFAULT_FINGERPRINT_SALT));
+
+  const env = { LEAKWARD_FINGERPRINT_KEY: 'a-long-random-key-from-the-ci-secret-store' };
+  const baseline = path.join(dir, 'baseline.json');
+  assert.equal(leakward(['scan', dir, '--write-baseline', baseline], { env }).code, 0);
+  const text = readFileSync(baseline, 'utf8');
+  assert.ok(!text.includes(env.LEAKWARD_FINGERPRINT_KEY) && !text.includes('"salt"'), 'neither the key nor a salt in the file');
+  assert.ok(text.includes(fingerprint('aws-access-token', key, env.LEAKWARD_FINGERPRINT_KEY)));
+  assert.equal(leakward(['scan', dir, '--baseline', baseline], { env }).code, 0);
+  const keyless = leakward(['scan', dir, '--baseline', baseline]);
+  assert.equal(keyless.code, 2);
+  assert.match(keyless.stderr, /LEAKWARD_FINGERPRINT_KEY/);
+
+  const old = path.join(dir, 'old-baseline.json');
+  writeFileSync(old, JSON.stringify({ version: 1, salt: 'old', fingerprints: [fingerprintV1('aws-access-token', key, 'old')] }));
+  assert.equal(leakward(['scan', dir, '--baseline', old]).code, 0);
+  assert.equal(leakward(['scan', dir, '--baseline', old], { env }).code, 0, 'a v1 baseline matches under any scan key');
 });

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import {
   BaselineError, baselineKey, emptyBaseline, formatBaseline, newSalt, parseBaseline, pathFingerprint, readBaseline, writeBaseline,
 } from '../../src/core/baseline.js';
-import { DEFAULT_FINGERPRINT_SALT, fingerprint } from '../../src/core/fingerprint.js';
+import { DEFAULT_FINGERPRINT_SALT, fingerprint, fingerprintV1 } from '../../src/core/fingerprint.js';
 import { formatReport } from '../../src/report/index.js';
 import { COMMIT, SECRETS, findLeak, makeFinding } from '../report/findings.js';
 
@@ -33,9 +33,10 @@ test('writeBaseline then readBaseline: the same findings are in it, others are n
   for (const f of known) assert.ok(b.has(f), `${f.ruleId} is baselined`);
   // Same secret moved to another file and line: still baselined (position-independent).
   assert.ok(b.has(makeFinding({ secret: SECRETS.github, salt, file: 'other.ts', startLine: 99 })));
-  // Another secret, or the same secret under the default salt: not baselined.
+  // Another secret: not baselined. The same secret fingerprinted under another key (a scan that did not use the
+  // baseline's salt) is recomputed under the baseline's: still baselined.
   assert.ok(!b.has(makeFinding({ secret: SECRETS.decoded, salt })));
-  assert.ok(!b.has(makeFinding({ secret: SECRETS.github })));
+  assert.ok(b.has(makeFinding({ secret: SECRETS.github })));
   await fs.rm(dir, { recursive: true });
 });
 
@@ -49,16 +50,16 @@ test('the baseline file holds no secret and no path: version, salt, sorted uniqu
   const text = await formatBaseline(findings, salt);
   const obj = JSON.parse(text) as { version: number; salt: string; fingerprints: string[] };
   assert.deepEqual(Object.keys(obj), ['version', 'salt', 'fingerprints']);
-  assert.equal(obj.version, 1);
+  assert.equal(obj.version, 2);
   assert.equal(obj.salt, salt);
   assert.equal(obj.fingerprints.length, 2);
   assert.deepEqual(obj.fingerprints, [...obj.fingerprints].sort());
-  for (const fp of obj.fingerprints) assert.match(fp, /^lw1:[0-9a-f]{64}$/);
+  for (const fp of obj.fingerprints) assert.match(fp, /^lw2:[0-9a-f]{64}$/);
   assert.equal(findLeak(text, [SECRETS.github, SECRETS.unicode]), undefined);
   assert.ok(!text.includes('dup.ts') && !text.includes('config.ts'));
 });
 
-test('fingerprints are the engine\'s: lw1 + HMAC-SHA256(salt, ruleId \\0 secret)', async () => {
+test('fingerprints are the engine\'s: lw2 under the baseline salt', async () => {
   const salt = 'abc123';
   const f = makeFinding({ ruleId: 'github-pat', secret: SECRETS.github, salt });
   const obj = JSON.parse(await formatBaseline([f], salt)) as { fingerprints: string[] };
@@ -99,8 +100,8 @@ test('readBaseline: clear errors for missing, malformed and foreign files', asyn
   const bad = path.join(dir, 'bad.json');
   await fs.writeFile(bad, '{ not json');
   await assert.rejects(readBaseline(bad), /bad\.json: not valid JSON/);
-  await fs.writeFile(bad, JSON.stringify({ version: 2, salt: 'x', fingerprints: [] }));
-  await assert.rejects(readBaseline(bad), /unsupported baseline version 2/);
+  await fs.writeFile(bad, JSON.stringify({ version: 3, salt: 'x', fingerprints: [] }));
+  await assert.rejects(readBaseline(bad), /unsupported baseline version 3/);
   await fs.writeFile(bad, JSON.stringify({ version: 1, salt: 'x', fingerprints: ['sha1:abc'] }));
   await assert.rejects(readBaseline(bad), /fingerprints\[0\] is not a leakward fingerprint/);
   await fs.writeFile(bad, JSON.stringify({ version: 1, fingerprints: [] }));
@@ -153,7 +154,7 @@ test('gitleaks report as baseline: unredacted secrets match by recomputed finger
   assert.ok(!b.has(makeFinding({ ruleId: 'github-pat', secret: SECRETS.aws, file: 'new/place.ts' })));
 });
 
-test('our own JSON report works as a baseline (lw1 fingerprints and positions)', () => {
+test('our own JSON report works as a baseline (lw2 fingerprints and positions)', () => {
   const f = makeFinding({ ruleId: 'github-pat', secret: SECRETS.github });
   const report = formatReport([f], { format: 'json' });
   const b = parseBaseline(report, 'leakward-report.json');
@@ -165,4 +166,30 @@ test('emptyBaseline has nothing', () => {
   const b = emptyBaseline('s');
   assert.equal(b.salt, 's');
   assert.ok(!b.has(makeFinding({ secret: SECRETS.github, salt: 's' })));
+});
+
+test('version 1 baselines (lw1 HMAC fingerprints) are still read and still match', () => {
+  const salt = 'old-salt';
+  const v1 = JSON.stringify({ version: 1, salt, fingerprints: [fingerprintV1('github-pat', SECRETS.github, salt)] });
+  const b = parseBaseline(v1, 'old.json');
+  assert.equal(b.salt, salt);
+  // A scan fingerprints in lw2 now: the baseline still recognises the secret.
+  assert.ok(b.has(makeFinding({ ruleId: 'github-pat', secret: SECRETS.github, salt, file: 'moved.ts' })));
+  assert.ok(!b.has(makeFinding({ ruleId: 'github-pat', secret: SECRETS.aws, salt })));
+});
+
+test('a baseline keyed by LEAKWARD_FINGERPRINT_KEY records no salt and needs the key to be read', async () => {
+  const key = 'private-key-kept-in-ci-secrets';
+  const f = makeFinding({ ruleId: 'github-pat', secret: SECRETS.github, salt: key });
+  const text = await formatBaseline([f], key, true);
+  const obj = JSON.parse(text) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(obj), ['version', 'key', 'fingerprints']);
+  assert.equal(obj['key'], 'LEAKWARD_FINGERPRINT_KEY');
+  assert.ok(!text.includes(key), 'the key is not in the file');
+  assert.throws(() => parseBaseline(text, 'b.json'), /LEAKWARD_FINGERPRINT_KEY, which is not set/);
+  const b = parseBaseline(text, 'b.json', { privateKey: key });
+  assert.ok(b.has(makeFinding({ ruleId: 'github-pat', secret: SECRETS.github, salt: key })));
+  // A finding fingerprinted under another key (a scan that did not use this one) is recomputed, still matched.
+  assert.ok(b.has(makeFinding({ ruleId: 'github-pat', secret: SECRETS.github })));
+  assert.notEqual(fingerprint('github-pat', SECRETS.github, key), fingerprint('github-pat', SECRETS.github));
 });

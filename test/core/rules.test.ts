@@ -95,7 +95,7 @@ test('finding fields: description, tags, confidence, commit, entropy, fingerprin
   assert.equal(f.confidence, 'high');
   assert.deepEqual(f.commit, commit);
   assert.ok(f.entropy > 3);
-  assert.match(f.fingerprint, /^lw1:[0-9a-f]{64}$/);
+  assert.match(f.fingerprint, /^lw2:[0-9a-f]{64}$/);
   assert.equal(f.file, 'f.txt');
   assert.equal(f.decodedBy, undefined);
 });

@@ -56,7 +56,7 @@ test('suppressor: gitleaks commit fingerprint matches that commit only', () => {
   assert.equal(suppress(makeFinding({ secret: SECRETS.aws })), false);
 });
 
-test('suppressor: lw1 lines in .gitleaksignore match the finding anywhere', () => {
+test('suppressor: lw2 lines in .gitleaksignore match the finding anywhere', () => {
   const f = makeFinding({ secret: SECRETS.github });
   const suppress = createSuppressor({ gitleaksIgnore: parseGitleaksIgnore(`# ok\n${f.fingerprint}\n`) });
   assert.equal(suppress(makeFinding({ secret: SECRETS.github, file: 'x/y.ts', startLine: 50 })), true);

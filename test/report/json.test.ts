@@ -41,7 +41,7 @@ test('json: values of a history finding', () => {
     DecodedBy: ['base64'],
     Confidence: 'high',
   });
-  assert.match(f.fingerprint, /^lw1:[0-9a-f]{64}$/);
+  assert.match(f.fingerprint, /^lw2:[0-9a-f]{64}$/);
 });
 
 test('json: redact levels apply to Secret and Match', () => {

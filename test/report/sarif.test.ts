@@ -108,7 +108,7 @@ test('sarif: result location, region (endColumn exclusive) and fingerprints', ()
   const loc = r.locations[0]!.physicalLocation;
   assert.deepEqual(loc.artifactLocation, { uri: 'src/a%20b/c%23d.ts', uriBaseId: '%SRCROOT%' });
   assert.deepEqual(loc.region, { startLine: 4, startColumn: 6, endLine: 4, endColumn: 6 + SECRETS.github.length });
-  assert.equal(r.partialFingerprints['leakward/v1'], f.fingerprint);
+  assert.equal(r.partialFingerprints['leakward/v2'], f.fingerprint);
   assert.equal(r.partialFingerprints['commitSha'], undefined);
 });
 

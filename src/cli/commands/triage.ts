@@ -18,7 +18,7 @@ options:
       --export-baseline F  write a baseline the hook and 'leakward scan' understand (.leakward-baseline.json
                            format) with the findings marked false-positive, ignored or revoked
       --db FILE            the datastore (default: leakward-sweep.db)
-FINGERPRINT may be shortened to any unambiguous prefix (lw1:3f9c…).
+FINGERPRINT may be shortened to any unambiguous prefix (lw2:3f9c…).
 `;
 
 export async function run(args: string[], io: CliIO): Promise<number> {
