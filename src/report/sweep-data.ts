@@ -20,7 +20,10 @@ export interface SweepCoverage {
 export interface SweepReportData {
   readonly generatedAt: string;
   readonly coverage: SweepCoverage;
-  /** Sorted by risk: open first, still present first, then confidence, then age (oldest first). */
+  /**
+   * Sorted by risk: open first, still present first, then confidence, then age (oldest first). When verification
+   * ran (some finding has a check), verified findings come first, then that order.
+   */
   readonly findings: readonly FindingRow[];
   readonly byStatus: ReadonlyMap<string, number>;
   readonly byRule: ReadonlyMap<string, number>;
@@ -40,13 +43,20 @@ export function riskOrder(a: FindingRow, b: FindingRow): number {
     (a.fingerprint < b.fingerprint ? -1 : 1);
 }
 
+/** Working credentials first (when verification ran), then the risk order. */
+export function verifiedFirst(a: FindingRow, b: FindingRow): number {
+  return (Number(a.verification?.status !== 'verified') - Number(b.verification?.status !== 'verified')) || riskOrder(a, b);
+}
+
 const inc = (m: Map<string, number>, k: string): void => { m.set(k, (m.get(k) ?? 0) + 1); };
 const sortedDesc = (m: Map<string, number>): Map<string, number> =>
   new Map([...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)));
 
 export function sweepReportData(store: SweepStore, now = new Date()): SweepReportData {
   const repos = store.repos();
-  const findings = store.findings().sort(riskOrder);
+  const all = store.findings();
+  const verified = all.some((f) => f.verification);
+  const findings = all.sort(verified ? verifiedFirst : riskOrder);
   const byStatus = new Map<string, number>(), byRule = new Map<string, number>(), byRepo = new Map<string, number>(), months = new Map<string, number>();
   for (const f of findings) {
     inc(byStatus, f.status);

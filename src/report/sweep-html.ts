@@ -42,6 +42,15 @@ function commitCell(f: FindingRow): string {
 
 export const FINDING_COLUMNS: FindingColumn[] = [
   { title: 'Status', cell: (f) => `<span class="st st-${esc(f.status)}">${esc(f.status)}</span>${f.triage?.note ? `<br><small>${esc(f.triage.note)}</small>` : ''}` },
+  {
+    title: 'Verification',
+    cell: (f) => {
+      const v = f.verification;
+      if (!v) return '<small>not checked</small>';
+      const detail = [v.identity, v.reason].filter((x) => x).map((x) => esc(x)).join('<br>');
+      return `<span class="vf vf-${esc(v.status)}">${esc(v.status)}</span>${detail ? `<br><small>${detail}</small>` : ''}<br><small>${esc(v.checkedAt.slice(0, 16).replace('T', ' '))}</small>`;
+    },
+  },
   { title: 'Exposure', cell: (f) => (f.present ? '<strong class="live">still present</strong>' : 'history only') },
   { title: 'Rule', cell: (f) => `${esc(f.ruleId)}<br><small>${esc(f.confidence)} confidence</small>` },
   { title: 'Secret (redacted)', cell: (f) => `<code>${esc(f.preview || '(file)')}</code>` },
@@ -79,8 +88,23 @@ h1{font-size:1.6em}h2{margin-top:2em;border-bottom:1px solid #ddd}table{border-c
 td,th{border:1px solid #ddd;padding:4px 8px;vertical-align:top;text-align:left}th{background:#f4f4f6}
 .n{text-align:right}.counts{display:inline-block;vertical-align:top;margin-right:2em}.live{color:#b00020}
 .st{padding:1px 6px;border-radius:8px;background:#eee}.st-new{background:#ffe1e1}.st-confirmed{background:#ffd0a8}
-.st-revoked{background:#e0f0e0}.bar{fill:#3366cc}.ax{font-size:11px;fill:#555}.fail{color:#b00020}code{font-size:12px}
+.st-revoked{background:#e0f0e0}.vf{padding:1px 6px;border-radius:8px;background:#eee}.vf-verified{background:#b00020;color:#fff}
+.vf-invalid{background:#e0f0e0}.filter{margin:.5em 0}.filter label{margin-right:1em}
+#vf-verified:checked~#findings-table tbody tr:not(.v-verified),#vf-invalid:checked~#findings-table tbody tr:not(.v-invalid),
+#vf-unknown:checked~#findings-table tbody tr:not(.v-unknown){display:none}.bar{fill:#3366cc}.ax{font-size:11px;fill:#555}.fail{color:#b00020}code{font-size:12px}
 dl.cov{display:grid;grid-template-columns:max-content auto;gap:2px 16px}dl.cov dt{font-weight:600}`;
+
+/**
+ * The verification filter: radio buttons before the table and CSS rules that hide the other rows (the report has
+ * no script). The inputs are the table's siblings so `:checked ~ table` reaches it.
+ */
+function filter(data: SweepReportData): string {
+  const n = (s: string): number => data.findings.filter((f) => f.verification?.status === s).length;
+  const opt = (id: string, label: string, checked = false): string =>
+    `<input type="radio" name="vf" id="vf-${id}"${checked ? ' checked' : ''}><label for="vf-${id}">${esc(label)}</label>`;
+  return `<div class="filter">Show: </div>\n${opt('all', `all (${data.findings.length})`, true)}${opt('verified', `verified (${n('verified')})`)}` +
+    `${opt('invalid', `invalid (${n('invalid')})`)}${opt('unknown', `unknown (${n('unknown')})`)}\n`;
+}
 
 export function renderSweepHtml(data: SweepReportData): string {
   const c = data.coverage;
@@ -88,9 +112,10 @@ export function renderSweepHtml(data: SweepReportData): string {
     : `<table><thead><tr><th>Repository</th><th>Why</th></tr></thead><tbody>${c.failed.map((r) =>
       `<tr><td>${esc(r.url)}</td><td class="fail">${esc(r.error ?? '')}</td></tr>`).join('')}</tbody></table>`;
   const head = FINDING_COLUMNS.map((col) => `<th>${esc(col.title)}</th>`).join('');
-  const rows = data.findings.map((f) => `<tr>${FINDING_COLUMNS.map((col) => `<td>${col.cell(f, data)}</td>`).join('')}</tr>`).join('\n');
+  const rows = data.findings.map((f) => `<tr class="v-${esc(f.verification?.status ?? 'none')}">${FINDING_COLUMNS.map((col) => `<td>${col.cell(f, data)}</td>`).join('')}</tr>`).join('\n');
   const open = (data.byStatus.get('new') ?? 0) + (data.byStatus.get('confirmed') ?? 0);
   const present = data.findings.filter((f) => f.present).length;
+  const verifiedRan = data.findings.some((f) => f.verification);
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>leakward sweep report</title><style>${CSS}</style></head><body>
@@ -115,8 +140,8 @@ ${countTable('By status', data.byStatus)}${countTable('By rule', data.byRule)}${
 <h3>By month of introduction</h3>
 ${monthChart(data.byMonth)}
 <h2 id="findings">Findings by risk</h2>
-<p>Open first, then still present, then confidence, then age.</p>
-<table id="findings-table"><thead><tr>${head}</tr></thead><tbody>
+<p>${verifiedRan ? 'Verified (working) credentials first, then open' : 'Open'} first, then still present, then confidence, then age.</p>
+${verifiedRan ? filter(data) : ''}<table id="findings-table"><thead><tr>${head}</tr></thead><tbody>
 ${rows}
 </tbody></table>
 </body></html>

@@ -48,6 +48,20 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (fingerprint, at, status)) WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    name: 'live verification: each finding\'s last check, and the check cache keyed by an HMAC of the credential',
+    sql: `
+      CREATE TABLE verifications (
+        fingerprint TEXT PRIMARY KEY, status TEXT NOT NULL, identity TEXT NOT NULL, provider TEXT NOT NULL,
+        reason TEXT NOT NULL, checked_at TEXT NOT NULL
+      );
+      -- key: lwv1:<HMAC of provider, partner and secret> (never the secret); one row per distinct credential.
+      CREATE TABLE verify_cache (
+        key TEXT PRIMARY KEY, status TEXT NOT NULL, identity TEXT NOT NULL, reason TEXT NOT NULL, checked_at TEXT NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]!.version;

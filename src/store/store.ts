@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 import type {
-  FindingRow, OccurrenceRecord, RepoRow, RepoSnapshot, RuleSetRecord, ScanResult, ScannedCommits, TriageRecord, TriageStatus,
+  CachedCheckRecord, FindingRow, OccurrenceRecord, VerificationRecord, RepoRow, RepoSnapshot, RuleSetRecord, ScanResult, ScannedCommits, TriageRecord, TriageStatus,
 } from './types.js';
 
 /** A datastore that cannot be used: the CLI prints the message on one line and exits 2. */
@@ -262,6 +262,46 @@ export class SweepStore implements ScannedCommits {
       'SELECT fingerprint FROM findings WHERE substr(fingerprint, 1, ?) = ? LIMIT ?').all(prefix.length, prefix, limit).map((r) => r.fingerprint);
   }
 
+  // ---- live verification ----
+
+  /** Records findings' last checks (the newest check of a fingerprint wins). */
+  recordVerifications(records: readonly VerificationRecord[]): void {
+    const stmt = this.db.prepare(`INSERT INTO verifications (fingerprint, status, identity, provider, reason, checked_at)
+      VALUES (@fingerprint, @status, @identity, @provider, @reason, @checkedAt)
+      ON CONFLICT (fingerprint) DO UPDATE SET status = excluded.status, identity = excluded.identity, provider = excluded.provider,
+        reason = excluded.reason, checked_at = excluded.checked_at WHERE excluded.checked_at >= verifications.checked_at`);
+    this.db.transaction(() => { for (const r of records) stmt.run(r); })();
+  }
+
+  verifications(): Map<string, VerificationRecord> {
+    const out = new Map<string, VerificationRecord>();
+    for (const r of this.db.prepare<[], VerificationRecord>(`SELECT fingerprint, status, identity, provider, reason, checked_at AS checkedAt
+      FROM verifications`).iterate()) out.set(r.fingerprint, r);
+    return out;
+  }
+
+  /** Rule id of every finding, by fingerprint. */
+  findingRuleIds(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const r of this.db.prepare<[], { fingerprint: string; rule_id: string }>('SELECT fingerprint, rule_id FROM findings').iterate()) out.set(r.fingerprint, r.rule_id);
+    return out;
+  }
+
+  /** The verification cache (verify's `VerificationCache`): one row per distinct credential, keyed by an HMAC. */
+  verificationCache(): { get(key: string): CachedCheckRecord | undefined; set(key: string, value: CachedCheckRecord): void } {
+    const get = this.db.prepare<[string], { status: CachedCheckRecord['status']; identity: string; reason: string; checked_at: string }>(
+      'SELECT status, identity, reason, checked_at FROM verify_cache WHERE key = ?');
+    const set = this.db.prepare(`INSERT INTO verify_cache (key, status, identity, reason, checked_at) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (key) DO UPDATE SET status = excluded.status, identity = excluded.identity, reason = excluded.reason, checked_at = excluded.checked_at`);
+    return {
+      get: (key) => {
+        const r = get.get(key);
+        return r ? { status: r.status, checkedAt: r.checked_at, ...(r.identity ? { identity: r.identity } : {}), ...(r.reason ? { reason: r.reason } : {}) } : undefined;
+      },
+      set: (key, v) => { set.run(key, v.status, v.identity ?? '', v.reason ?? '', v.checkedAt); },
+    };
+  }
+
   // ---- reading (reports) ----
 
   repos(): RepoRow[] {
@@ -306,6 +346,7 @@ export class SweepStore implements ScannedCommits {
     }
     const triage = new Map<string, TriageRecord>();
     for (const t of db.prepare<[], TriageRecord>('SELECT fingerprint, status, note, by, at FROM triage').iterate()) triage.set(t.fingerprint, t);
+    const verifications = this.verifications();
     const out: FindingRow[] = [];
     for (const f of db.prepare<[], { fingerprint: string; rule_id: string; description: string; preview: string; confidence: string; entropy: number }>(
       'SELECT fingerprint, rule_id, description, preview, confidence, entropy FROM findings ORDER BY fingerprint').iterate()) {
@@ -314,12 +355,14 @@ export class SweepStore implements ScannedCommits {
       const { n, ...firstOcc } = first;
       const p = present.get(f.fingerprint);
       const t = triage.get(f.fingerprint);
+      const v = verifications.get(f.fingerprint);
       out.push({
         fingerprint: f.fingerprint, ruleId: f.rule_id, description: f.description, preview: f.preview, confidence: f.confidence,
         entropy: f.entropy, first: firstOcc, occurrences: n, status: (t?.status ?? 'new') as TriageStatus, ...(t ? { triage: t } : {}),
         repos: [...(repos.get(f.fingerprint) ?? new Map<string, Set<string>>())].map(([url, refs]) => ({ url, refs: [...refs].sort(), present: p?.has(url) ?? false }))
           .sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0)),
         present: (p?.size ?? 0) > 0,
+        ...(v ? { verification: v } : {}),
       });
     }
     return out;
@@ -361,6 +404,12 @@ export class SweepStore implements ScannedCommits {
           INSERT OR IGNORE INTO findings SELECT * FROM other.findings;
           INSERT OR IGNORE INTO occurrences SELECT * FROM other.occurrences;
           INSERT OR IGNORE INTO triage_log SELECT * FROM other.triage_log;
+          INSERT INTO verifications SELECT * FROM other.verifications WHERE true
+            ON CONFLICT (fingerprint) DO UPDATE SET status = excluded.status, identity = excluded.identity, provider = excluded.provider,
+              reason = excluded.reason, checked_at = excluded.checked_at WHERE excluded.checked_at > verifications.checked_at;
+          INSERT INTO verify_cache SELECT * FROM other.verify_cache WHERE true
+            ON CONFLICT (key) DO UPDATE SET status = excluded.status, identity = excluded.identity, reason = excluded.reason,
+              checked_at = excluded.checked_at WHERE excluded.checked_at > verify_cache.checked_at;
           INSERT INTO triage SELECT * FROM other.triage WHERE true
             ON CONFLICT (fingerprint) DO UPDATE SET status = excluded.status, note = excluded.note, by = excluded.by, at = excluded.at
             WHERE excluded.at > triage.at;

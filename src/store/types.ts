@@ -109,6 +109,26 @@ export interface ScannedCommits {
   ruleSet(id: string): Promise<RuleSetRecord | undefined>;
 }
 
+/** A finding's last live check (`sweep --verify`): no secret, only the outcome. */
+export interface VerificationRecord {
+  readonly fingerprint: string;
+  readonly status: 'verified' | 'invalid' | 'unknown';
+  /** '' when the provider named nobody. */
+  readonly identity: string;
+  readonly provider: string;
+  readonly reason: string;
+  /** ISO 8601. */
+  readonly checkedAt: string;
+}
+
+/** A cached check of one credential, keyed by an HMAC (shape of verify's `CachedCheck`). */
+export interface CachedCheckRecord {
+  readonly status: 'verified' | 'invalid' | 'unknown';
+  readonly identity?: string;
+  readonly reason?: string;
+  readonly checkedAt: string;
+}
+
 /** A finding as the report reads it: one row per fingerprint, with its first introduction and status. */
 export interface FindingRow extends FindingFacts {
   /** The earliest occurrence by commit date. */
@@ -120,6 +140,8 @@ export interface FindingRow extends FindingFacts {
   readonly repos: readonly { readonly url: string; readonly refs: readonly string[]; readonly present: boolean }[];
   /** Present at the tip of some repository's default branch. */
   readonly present: boolean;
+  /** The last live check, when a sweep ran with `--verify`. */
+  readonly verification?: VerificationRecord;
 }
 
 export interface RepoRow {

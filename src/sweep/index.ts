@@ -7,3 +7,4 @@ export { ensureMirror, localRepo, FetchError } from './mirror.js';
 export {
   parseRepo, parseReposFile, parseShard, shardOf, mirrorDir, stripCredentials, redactCredentials, type RepoLocation,
 } from './repo-url.js';
+export { verifyRepoFindings, type SweepVerifyOptions, type VerifyLedger, type VerifyCounts } from './verify-stored.js';

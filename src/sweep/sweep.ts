@@ -26,6 +26,7 @@ import { defaultBranch, planRepo, selectRefs } from './plan.js';
 import { redactCredentials, type RepoLocation } from './repo-url.js';
 import { ruleSetOf } from './ruleset.js';
 import { scannerFor, scanTask, toOccurrence } from './scan-task.js';
+import { verifyRepoFindings, type SweepVerifyOptions, type VerifyCounts } from './verify-stored.js';
 
 /** What the sweep needs from a datastore (the local SQLite store implements it). */
 export interface SweepLedger extends ScannedCommits {
@@ -56,6 +57,9 @@ export interface SweepOptions {
   readonly onRepoDone?: (snapshot: RepoSnapshot, newOccurrences: number) => void;
   readonly onCommits?: (n: number) => void;
   readonly onBytes?: (n: number) => void;
+  /** Live verification of the findings reachable in each swept repository (`--verify`): off when absent. */
+  readonly verify?: SweepVerifyOptions;
+  readonly onVerified?: (url: string, counts: VerifyCounts) => void;
 }
 
 export interface SweepSummary {
@@ -68,6 +72,8 @@ export interface SweepSummary {
   readonly newOccurrences: number;
   readonly durationMs: number;
   readonly interrupted: boolean;
+  /** Live verification outcomes over the swept repositories, when `verify` was given. */
+  readonly verification?: VerifyCounts;
 }
 
 export function defaultJobs(): number {
@@ -84,6 +90,7 @@ export async function sweep(opts: SweepOptions): Promise<SweepSummary> {
   const scanners = new Map<string, Scanner>();
   const limit = pLimit(Math.max(1, opts.jobs ?? defaultJobs()));
   let failed = 0, commits = 0, scannedCommits = 0, bytes = 0, newOcc = 0;
+  const verification: VerifyCounts = { verified: 0, invalid: 0, unknown: 0 };
   await Promise.all(opts.repos.map((loc) => limit(async () => {
     if (opts.signal?.aborted) return;
     opts.onRepoStart?.(loc);
@@ -95,16 +102,24 @@ export async function sweep(opts: SweepOptions): Promise<SweepSummary> {
     scannedCommits += r.snapshot.scannedCommits;
     bytes += r.snapshot.bytes;
     newOcc += r.newOccurrences;
+    if (opts.verify && r.dir && !r.snapshot.error && !opts.signal?.aborted) {
+      // After recordRepo: the repository's reach (which findings it holds) is in the datastore now.
+      const counts = await verifyRepoFindings(loc.url, r.dir, opts.config, opts.verify, scanners, opts.maxDecodeDepth);
+      verification.verified += counts.verified;
+      verification.invalid += counts.invalid;
+      verification.unknown += counts.unknown;
+      opts.onVerified?.(loc.url, counts);
+    }
     opts.onRepoDone?.(r.snapshot, r.newOccurrences);
   })));
   return {
     ruleSetId: ruleSet.id, repos: opts.repos.length, failed, commits, scannedCommits, bytes, newOccurrences: newOcc,
-    durationMs: Date.now() - started, interrupted: opts.signal?.aborted === true,
+    durationMs: Date.now() - started, interrupted: opts.signal?.aborted === true, ...(opts.verify ? { verification } : {}),
   };
 }
 
 async function sweepRepo(loc: RepoLocation, opts: SweepOptions, ruleSet: RuleSetRecord, scanners: Map<string, Scanner>):
-  Promise<{ snapshot: RepoSnapshot; newOccurrences: number } | undefined> {
+  Promise<{ snapshot: RepoSnapshot; newOccurrences: number; dir?: string } | undefined> {
   const t0 = Date.now();
   const base = { url: loc.url, source: loc.source, ruleSetId: ruleSet.id };
   let scanned = 0, bytes = 0, total = 0, added = 0;
@@ -154,6 +169,7 @@ async function sweepRepo(loc: RepoLocation, opts: SweepOptions, ruleSet: RuleSet
         ...(present ? { present } : {}), ...(presenceKey ? { presenceKey } : {}),
       },
       newOccurrences: added,
+      dir,
     };
   } catch (err) {
     if (opts.signal?.aborted) return undefined;

@@ -85,9 +85,13 @@ export function uriAround(line: string, match: string): string | undefined {
   return line.slice(at, end);
 }
 
+/** Throws when a `LEAKWARD_VERIFY_ENDPOINT_*` variable is set to anything but a loopback address. */
+export function checkEndpointOverrides(env: NodeJS.ProcessEnv): void {
+  for (const v of httpVerifiers) endpointOverride(v.provider, env);
+}
+
 export async function verifyFindings(findings: readonly Finding[], options: VerifyOptions = {}): Promise<{ findings: Finding[]; summary: VerifySummary }> {
-  // A bad test-only override is the caller's error, reported before anything is sent (throws).
-  for (const v of httpVerifiers) endpointOverride(v.provider, options.http?.env ?? process.env);
+  checkEndpointOverrides(options.http?.env ?? process.env);
   const now = options.now ?? ((): Date => new Date());
   const cache = options.cache ?? memoryCache();
   const maxAge = options.maxAgeMs ?? 24 * 3600_000;

@@ -25,6 +25,10 @@ options:
   -c, --config FILE       rules (default: the built-in pack)
       --max-decode-depth N
       --no-progress       one plain line per repository even on a terminal
+      --verify            check the findings reachable in the swept repositories with their providers, read-only
+                          (verified / invalid / unknown, kept in the datastore; see 'leakward scan --help')
+      --verify-databases  also connect to the Postgres/MySQL servers named in URIs (implies --verify)
+      --verify-timeout SEC  give up on checks still running after SEC seconds per repository (default 120)
   -h, --help
 
 exit: 0 no open finding in the swept repositories, 1 open findings (status new or confirmed), 2 a repository
@@ -41,6 +45,7 @@ export async function run(args: string[], io: CliIO): Promise<number> {
         repos: { type: 'string' }, db: { type: 'string' }, cache: { type: 'string' }, refs: { type: 'string', multiple: true },
         jobs: { type: 'string' }, shard: { type: 'string' }, config: { type: 'string', short: 'c' },
         'max-decode-depth': { type: 'string' }, 'no-progress': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        verify: { type: 'boolean' }, 'verify-databases': { type: 'boolean' }, 'verify-timeout': { type: 'string' },
       },
     });
   } catch (err) {
@@ -79,6 +84,12 @@ export async function run(args: string[], io: CliIO): Promise<number> {
     depth = Number(values['max-decode-depth']);
     if (!Number.isInteger(depth) || depth < 0 || depth > 8) throw new UsageError('--max-decode-depth takes a whole number from 0 to 8');
   }
+  const { verifyFlags } = await import('../args.js');
+  const verify = verifyFlags(values);
+  if (verify) {
+    const { checkEndpointOverrides } = await import('../../verify/verify.js');
+    try { checkEndpointOverrides(io.env); } catch (err) { throw new UsageError((err as Error).message); }
+  }
   const { loadConfig, ConfigError } = await import('../../core/config.js');
   let config;
   try {
@@ -111,6 +122,9 @@ export async function run(args: string[], io: CliIO): Promise<number> {
       onRepoStart: (loc) => progress.start(loc.source),
       onRepoDone: (snap, added) => progress.done(snap, added),
       onCommits: (n) => progress.commits(n),
+      ...(verify ? {
+        verify: { ledger: store, databases: verify.databases, http: { env: io.env }, ...(verify.timeoutMs !== undefined ? { timeoutMs: verify.timeoutMs } : {}) },
+      } : {}),
     });
   } finally {
     process.off('SIGINT', onSigint);
@@ -123,6 +137,10 @@ export async function run(args: string[], io: CliIO): Promise<number> {
   io.stderr.write(`leakward sweep: ${s.repos} repositories (${s.failed} failed), ${s.commits} commits reachable, ${s.scannedCommits} scanned now ` +
     `(${(s.bytes / 1048576).toFixed(1)} MB of diffs), ${s.newOccurrences} new occurrences, ${open} open findings, ` +
     `${(s.durationMs / 1000).toFixed(1)} s; rule set ${s.ruleSetId}; datastore ${path.relative(io.cwd, dbFile) || dbFile}\n`);
+  if (s.verification) {
+    const v = s.verification;
+    io.stderr.write(`leakward sweep: verification: ${v.verified} verified, ${v.invalid} invalid, ${v.unknown} unknown\n`);
+  }
   if (s.interrupted) return 130;
   if (s.failed > 0) return 2;
   return open > 0 ? 1 : 0;
