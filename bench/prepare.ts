@@ -5,6 +5,8 @@
  *   previous   the previous release (PREVIOUS_RELEASE below) built side by side in bench/.work/previous-<sha>/, so
  *              the speed scenario can run both builds alternately in the same run. It reuses this checkout's
  *              node_modules when the previous release builds with them (same dependencies), else runs `npm ci`.
+ *   precision  the real trees of the precision bench: pinned npm packages into bench/.work/npm-tree, pinned Debian
+ *              python3-* library sources into bench/.work/debian-tree (bench/precision/prepare.mjs)
  *
  * Usage: node dist/bench/prepare.js [step...]
  */
@@ -73,8 +75,14 @@ function preparePrevious(): void {
   console.log(`previous: built ${PREVIOUS_RELEASE.slice(0, 7)} in ${path.relative(repoRoot, dir)}`);
 }
 
+/** The real trees of the precision bench (bench/precision.bench.ts): pinned npm packages and Debian python3-* sources. */
+function preparePrecision(): void {
+  if (!sh(process.execPath, [path.join(repoRoot, 'bench', 'precision', 'prepare.mjs')])) throw new Error('precision trees not prepared (see above)');
+}
+
 const steps: Record<string, () => void | Promise<void>> = {
   previous: preparePrevious,
+  precision: preparePrecision,
 };
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -14,6 +14,7 @@ const scenarios: Record<string, () => Promise<{ run(argv: string[]): Promise<voi
   mask: () => import('./mask.bench.js'),
   speed: () => import('./speed.bench.js'),
   fingerprint: () => import('./fingerprint.bench.js'),
+  precision: () => import('./precision.bench.js'),
 };
 
 const argv = process.argv.slice(2);

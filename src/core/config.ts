@@ -36,7 +36,7 @@ const topKeys = new Set(['title', 'description', 'minVersion', 'extend', 'rules'
 const extendKeys = new Set(['useDefault', 'path', 'url', 'disabledRules']);
 const ruleKeys = new Set([
   'id', 'description', 'regex', 'secretGroup', 'entropy', 'keywords', 'path', 'tags', 'allowlist', 'allowlists',
-  'examples', 'validate', 'confidence',
+  'examples', 'validate', 'confidence', 'severity',
 ]);
 /** gitleaks keys we accept but do not implement (composite rules): a warning, whatever the dialect. */
 const unsupportedRuleKeys = new Set(['required', 'skipReport', 'smartFilter']);
@@ -278,6 +278,10 @@ function parseRule(ctx: ParseContext, raw: unknown, index: number): RuleSpec {
   if (entropy !== undefined && (typeof entropy !== 'number' || entropy < 0)) fail('`entropy` must be a non-negative number', 'entropy');
   const validate = str('validate');
   if (validate !== undefined && !getValidator(validate)) fail(`unknown validator '${validate}'`, 'validate');
+  const severity = str('severity');
+  if (severity !== undefined && severity !== 'high' && severity !== 'medium' && severity !== 'low') {
+    fail('`severity` must be "high", "medium" or "low"', 'severity');
+  }
   const confidence = str('confidence');
   if (confidence !== undefined && confidence !== 'high' && confidence !== 'medium' && confidence !== 'low') {
     fail('`confidence` must be "high", "medium" or "low"', 'confidence');
@@ -309,6 +313,7 @@ function parseRule(ctx: ParseContext, raw: unknown, index: number): RuleSpec {
     ...(allowlists.length ? { allowlists } : {}),
     ...(validate !== undefined ? { validate } : {}),
     ...(confidence !== undefined ? { confidence: confidence as RuleSpec['confidence'] & string } : {}),
+    ...(severity !== undefined ? { severity: severity as RuleSpec['severity'] & string } : {}),
     ...(examples ? { examples } : {}),
     origin: { file: ctx.file, line: loc.line },
   };

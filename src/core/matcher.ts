@@ -27,6 +27,12 @@ import { HitList, type KeywordAutomaton } from './prefilter.js';
 import { ByteRegex } from './regex.js';
 import type { AllowlistSpec, RuleSpec } from './types.js';
 import type { Validator } from './validators.js';
+import { PATH_DOC_EXAMPLES, PATH_TEST_FIXTURE, PATH_TYPE_DECLARATIONS, PATH_YAML_JSON, inCommentLine, inExamplesBlock, inLongLine, inUrn } from './text-context.js';
+import {
+  echoesName, isDocumentationUrlCredential, isIdentifierShaped, isNonRandomUuid, isPlaceholderValue, isUrlWithoutPassword, looksRandom,
+  urlCredentialParts,
+} from './value-signals.js';
+import { ruleSeverity, type Severity } from './severity.js';
 
 /** Longest match the scanner guarantees to see whole (bytes): also the window overlap. PEM key blocks fit. */
 export const MAX_MATCH = 16 << 10;
@@ -115,6 +121,11 @@ export class CompiledRule {
   readonly generic: boolean;
   readonly entropy: number;
   readonly high: boolean;
+  readonly severity: Severity;
+  /** a password rule: human-chosen values may be word-like, so only dotted/slashed identifiers count as code */
+  readonly password: boolean;
+  /** the secret is a URL's password (`scheme://user:password@host`) */
+  readonly urlPassword: boolean;
   keywordIds: number[] = [];
 
   constructor(
@@ -130,6 +141,10 @@ export class CompiledRule {
     this.generic = spec.id.startsWith('generic') || (spec.tags ?? []).includes('generic');
     this.entropy = spec.entropy ?? 0;
     this.high = spec.confidence === 'high';
+    this.severity = ruleSeverity(spec);
+    const tags = spec.tags ?? [];
+    this.password = spec.id.includes('password') || tags.includes('password') || tags.includes('type:password');
+    this.urlPassword = tags.includes('uri') || spec.id.endsWith('-uri');
   }
 
   get id(): string {
@@ -155,6 +170,8 @@ export interface FragmentContext {
   readonly active: Uint8Array;
   /** by allowlist index: 0 = deny, 1 = allow (whole fragment), 2 = check per finding */
   readonly verdicts: Uint8Array;
+  /** text-context.ts path kind flags of the fragment (0 when absent) */
+  readonly kind?: number;
 }
 
 export interface Candidate {
@@ -473,7 +490,42 @@ export class Matcher {
       }
     }
     if (inline(c.start, c.end)) c.allowed = true;
+    else if (c.rule.severity !== 'high' && looksLikeDocumentation(c, buf, ctx.kind ?? 0)) c.allowed = true;
   }
+}
+
+/**
+ * Precision on real code (value-signals.ts, text-context.ts) for rules that are not precise on their own: generic
+ * rules, URL passwords and rules that find a value by the name before it. Never for checksum-validated or
+ * fixed-prefix tokens and private keys (severity high), nor for a rule whose whole match is the token.
+ */
+function looksLikeDocumentation(c: Candidate, buf: Buffer, kind: number): boolean {
+  const rule = c.rule;
+  const secret = c.secret;
+  // documentation-example files and fields, API docs in type declarations
+  if (kind & PATH_DOC_EXAMPLES) return true;
+  if (kind & PATH_TYPE_DECLARATIONS && inCommentLine(buf, c.sStart)) return true;
+  if (kind & PATH_YAML_JSON && inExamplesBlock(buf, c.sStart)) return true;
+  // value signals: only where the match is more than the token (a name, a URL around it), or the rule is generic
+  if (!(rule.generic || rule.urlPassword || c.sStart > c.start)) return false;
+  if (inUrn(buf, c.start)) return true;
+  const nameText = buf.toString('utf8', c.start, Math.max(c.start, c.sStart));
+  if (rule.urlPassword) {
+    const parts = urlCredentialParts(c.match, c.sStart - c.start, secret, buf.toString('latin1', c.end, Math.min(buf.length, c.end + 256)));
+    if (parts && isDocumentationUrlCredential(parts.user, parts.host, secret)) return true;
+  }
+  if (isPlaceholderValue(secret) || echoesName(nameText, secret)) return true;
+  if (!rule.urlPassword && (isUrlWithoutPassword(secret) || isNonRandomUuid(secret))) return true;
+  if (!(rule.password || rule.urlPassword) || hasPathSeparator(secret)) {
+    if (isIdentifierShaped(secret)) return true;
+  }
+  // generic rules: minified code and test fixtures need a value that looks generated
+  if (rule.generic && (kind & PATH_TEST_FIXTURE || inLongLine(buf, c.sStart)) && !looksRandom(secret, c.entropy)) return true;
+  return false;
+}
+
+function hasPathSeparator(s: string): boolean {
+  return s.charCodeAt(0) === 0x5f || s.indexOf('.') > 0 || s.indexOf('/') > 0 || s.indexOf(':') > 0;
 }
 
 function lineBounds(buf: Buffer, start: number, end: number): [number, number] {

@@ -22,6 +22,7 @@ import { ByteRegex, RegexSet } from './regex.js';
 import { regexWidth } from './pack-tables.js';
 import type { Config, Finding, Fragment, FragmentMeta } from './types.js';
 import { getValidator } from './validators.js';
+import { pathKind } from './text-context.js';
 
 export type ContentSkipReason = 'binary' | 'too-large' | 'unreadable';
 
@@ -270,6 +271,7 @@ class CoreScanner implements Scanner {
         ...(meta.commit ? { commit: meta.commit } : {}),
         span: [0, 0],
         ...(r.spec.confidence ? { confidence: r.spec.confidence } : {}),
+        severity: r.severity,
       });
     }
     return out;
@@ -349,6 +351,7 @@ class CoreScanner implements Scanner {
         span: [winAbs + c.sStart, winAbs + c.sEnd],
         ...(c.decodedBy ? { decodedBy: c.decodedBy } : {}),
         ...(spec.confidence ? { confidence: spec.confidence } : {}),
+        severity: c.rule.severity,
       });
       lazyFingerprint(out[out.length - 1]!, spec.id, c.secret, this.salt);
     }
@@ -358,7 +361,8 @@ class CoreScanner implements Scanner {
   // --- public API ---------------------------------------------------------------------------------------------
 
   scanBuffer(content: Buffer, meta: FragmentMeta): Finding[] {
-    const { ctx, anyActive, pathHits } = this.context(meta);
+    const { ctx: pctx, anyActive, pathHits } = this.context(meta);
+    const ctx = withPathKind(pctx, meta.path);
     const findings = this.pathFindings(meta, ctx, pathHits);
     if (!anyActive) return findings;
     for (const f of this.contentFindings(content, meta, ctx)) findings.push(f);
@@ -367,7 +371,8 @@ class CoreScanner implements Scanner {
 
   async *scanFragment(fragment: Fragment): AsyncIterable<Finding> {
     const meta: FragmentMeta = fragment;
-    const { ctx, anyActive, pathHits } = this.context(meta);
+    const { ctx: pctx, anyActive, pathHits } = this.context(meta);
+    const ctx = withPathKind(pctx, meta.path);
     // `for … of` rather than `yield*` over arrays: in an async generator `yield*` costs a round of promises even
     // for an empty array, and a history scan has tens of thousands of small fragments, most without findings.
     if (pathHits !== undefined) for (const f of this.pathFindings(meta, ctx, pathHits)) yield f;
@@ -561,4 +566,10 @@ function errorCode(err: unknown): string {
     return (err as { code: string }).code;
   }
   return err instanceof Error ? err.message : String(err);
+}
+
+/** The fragment context plus the path's kind (text-context.ts); shared contexts are never mutated. */
+function withPathKind(ctx: FragmentContext, path: string): FragmentContext {
+  const kind = pathKind(path);
+  return kind === 0 ? ctx : { active: ctx.active, verdicts: ctx.verdicts, kind };
 }

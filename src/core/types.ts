@@ -87,6 +87,8 @@ export interface Finding {
   /** Decodings applied, outermost first, when the secret was found in decoded text (e.g. ['base64']). */
   readonly decodedBy?: readonly string[];
   readonly confidence?: Confidence;
+  /** How sure and how bad (core/severity.ts): high, medium or low. */
+  readonly severity?: 'high' | 'medium' | 'low';
   /** Set by live verification (`--verify`, src/verify) only: whether the credential works. Never set by the scanner. */
   readonly verification?: Verification;
 }
@@ -145,6 +147,8 @@ export interface RuleSpec {
   readonly validate?: string;
   /** `high`: precise enough to mask unregistered matches in live logs. */
   readonly confidence?: Confidence;
+  /** Severity of the rule's findings; derived when absent (core/severity.ts). */
+  readonly severity?: 'high' | 'medium' | 'low';
   readonly examples?: { readonly positive?: readonly RuleExample[]; readonly negative?: readonly string[] };
   /** Where the rule was defined, for error messages. */
   readonly origin?: { readonly file: string; readonly line: number };

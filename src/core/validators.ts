@@ -358,7 +358,9 @@ function genericValue(secret: string): boolean {
   const text = bytes.toString('latin1');
   if (!every(text, (c) => c >= 0x20 && c <= 0x7e)) return true;
   const lower = text.toLowerCase();
-  return !ENCODED_PLACEHOLDER_WORDS.some((w) => lower.includes(w));
+  if (ENCODED_PLACEHOLDER_WORDS.some((w) => lower.includes(w))) return false;
+  // an encoded phrase of lower-case words ("a-git-token", "another token"): a test word, not key bytes or user:pass
+  return !every(text, (c) => (c >= 0x61 && c <= 0x7a) || c === 0x2d || c === 0x20 || c === 0x5f);
 }
 
 export const validators: Readonly<Record<string, Validator>> = {

@@ -132,13 +132,25 @@ async function* walkFiles(options: FilesSourceOptions, signal: AbortSignal | und
       stat = target;
     }
     if (stat.isDirectory()) {
-      if (useGit && (yield* gitList(st, abs))) continue;
+      // A folder the caller named that git ignores (a node_modules, a build output) is scanned whole: naming it is
+      // asking for it, and git would list nothing in it.
+      const named = options.paths !== undefined && options.paths.length > 0;
+      if (useGit && !(named && (await gitIgnores(abs))) && (yield* gitList(st, abs))) continue;
       yield* walkDir(st, abs);
     } else if (stat.isFile()) {
       const f = fileFragment(st, abs, rel, stat.size);
       if (f) yield f;
     }
   }
+}
+
+/** Is `dir` inside a git work tree and ignored there (`git check-ignore`)? False when not in a work tree or no git. */
+function gitIgnores(dir: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn('git', ['check-ignore', '-q', '--', dir], { cwd: dir, stdio: 'ignore', windowsHide: true });
+    child.on('error', () => resolve(false));
+    child.on('close', (code) => resolve(code === 0));
+  });
 }
 
 /** Lists a folder with git; returns false (having yielded nothing) when it is not in a git work tree. */
