@@ -161,4 +161,16 @@ test('cli verify: history --verify pairs a Twilio token with the account SID in 
   assert.equal(partial.code, 2);
   assert.match(partial.stderr, /no longer at this location/);
   assert.equal((JSON.parse(partial.stdout) as unknown[]).length, 2);
+
+  // A hostile report naming a file outside the repository: never read.
+  const outside = mkdtempSync(path.join(os.tmpdir(), 'leakward-verify-outside-'));
+  writeFileSync(path.join(outside, 'gh.js'), `const token = "${gh}";\n`);
+  const hostile = [{ ...report[0]!, RuleID: 'github-pat', Commit: '', StartLine: 1, StartColumn: 16, File: path.relative(dir, path.join(outside, 'gh.js')) },
+    { ...report[0]!, RuleID: 'github-pat', Commit: '', StartLine: 1, StartColumn: 16, File: path.join(outside, 'gh.js') }];
+  writeFileSync(path.join(dir, 'hostile.json'), JSON.stringify(hostile));
+  const n = fake.requests.length;
+  const h2 = await leakward(['verify', '--repo', dir, '--format', 'json', path.join(dir, 'hostile.json')]);
+  assert.equal(h2.code, 2);
+  assert.equal((h2.stderr.match(/cannot read the file/g) ?? []).length, 2);
+  assert.equal(fake.requests.length, n, 'nothing outside the repository was read or checked');
 });

@@ -79,7 +79,9 @@ export async function run(args: string[], io: CliIO): Promise<number> {
   const texts = new Map<string, string>();
   for (const group of groups.values()) {
     const { Commit: sha, File: file } = group[0]!;
-    const buf = await readLocation(repo, { file, ...(sha ? { commit: sha } : {}) });
+    // The report is input, not trusted: a path outside the repository (absolute, or climbing out with ..) is not read.
+    const inside = !path.isAbsolute(file) && !path.relative(repo, path.resolve(repo, file)).startsWith('..');
+    const buf = inside ? await readLocation(repo, { file, ...(sha ? { commit: sha } : {}) }) : undefined;
     const commit: CommitInfo | undefined = sha
       ? { sha, author: group[0]!.Author ?? '', email: group[0]!.Email ?? '', date: group[0]!.Date ?? '', message: group[0]!.Message ?? '' }
       : undefined;
