@@ -39,6 +39,8 @@ export class ByteAutomaton {
   readonly order: Int32Array;
   /** Longest mask needle in bytes (0 when there is none). */
   readonly maxNeedle: number;
+  /** 1 for the states whose string is a prefix of some mask needle (not only of a trigger). */
+  readonly needlePrefix: Uint8Array;
 
   /**
    * @param foldCase match ASCII letters in any case (both cases share a byte class, so scanning costs the same).
@@ -61,9 +63,11 @@ export class ByteAutomaton {
     const ownTriggers = new Map<number, [number, number][]>();
     const used = new Uint8Array(256);
     let maxNeedle = 0;
-    const insert = (bytes: Uint8Array): number => {
+    const onNeedle = new Uint8Array(cap);
+    const insert = (bytes: Uint8Array, needle: boolean): number => {
       let s = 0;
       for (let k = 0; k < bytes.length; k++) {
+        if (needle) onNeedle[s] = 1;
         const b = fold(bytes[k]!);
         used[b] = 1;
         let e = firstEdge[s]!;
@@ -81,22 +85,25 @@ export class ByteAutomaton {
         lastEdge[s] = e;
         s = t;
       }
+      if (needle) onNeedle[s] = 1;
       return s;
     };
     for (const n of needleList) {
       if (n.length === 0) continue;
-      const s = insert(n);
+      const s = insert(n, true);
       own[s] = n.length;
       if (n.length > maxNeedle) maxNeedle = n.length;
     }
     for (const t of triggerNeedles) {
       if (t.bytes.length === 0) continue;
-      const s = insert(t.bytes);
+      const s = insert(t.bytes, false);
       let list = ownTriggers.get(s);
       if (!list) ownTriggers.set(s, (list = []));
       if (!list.some(([r]) => r === t.rule)) list.push([t.rule, t.bytes.length]);
     }
     this.maxNeedle = maxNeedle;
+    onNeedle[0] = 0;
+    this.needlePrefix = onNeedle.subarray(0, stateCount);
 
     // 2. Byte classes.
     const classes = new Uint16Array(256);

@@ -94,7 +94,14 @@ export interface EngineOptions {
 /** Longest `::add-mask::` line held (value bytes); the rest of a longer line is dropped, the head registered. */
 export const MAX_COMMAND_LINE = 64 * 1024;
 const ADD_MASK = Buffer.from('::add-mask::');
-const NL_ADD_MASK = Buffer.from('\n::add-mask::');
+const STOP_COMMANDS = Buffer.from('::stop-commands::');
+const LEGACY_ADD_MASK = Buffer.from('##[add-mask]');
+/** Leading whitespace held at a line start while it may still precede a command (the runner trims it); beyond: text. */
+const MAX_LEADING_SPACE = 4096;
+const isLineSpace = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0b || c === 0x0c || c === 0x0d;
+
+/** What a command line does when its line break arrives. */
+type CommandKind = 'add-mask' | 'stop' | 'resume';
 const STARS = Buffer.from('***');
 const LF_BUF = Buffer.from('\n');
 const CR_BUF = Buffer.from('\r');
@@ -212,9 +219,13 @@ export class MaskEngine {
   private out: Buffer[] = [];
 
   // Command pre-stage.
-  private atLineStart = true;
-  private prefix = 0; // bytes of `::add-mask::` matched at the current line start
+  private atLineStart = true; // the next pre-stage byte starts a line
+  private held: Buffer = EMPTY; // pre-stage bytes held at the end of the last write (a possible command's head)
   private inCommand = false;
+  private commandKind: CommandKind = 'add-mask';
+  private commandMidLine = false;
+  /** `::stop-commands::TOKEN` seen: commands are text until a `::TOKEN::` line (this is `::TOKEN::`). */
+  private resumeLine: Buffer | undefined;
   private command: Buffer[] = [];
   private commandLen = 0;
   private commandOverflow = false;
@@ -277,7 +288,7 @@ export class MaskEngine {
 
   /** Bytes currently held back (not yet emitted), for tests and diagnostics. */
   get heldBytes(): number {
-    return this.pos - this.cursor + this.prefix + this.commandLen;
+    return this.pos - this.cursor + this.held.length + this.commandLen;
   }
 
   /** Processes a chunk; returns the output pieces (possibly views of `chunk`; use before the next call). */
@@ -296,10 +307,10 @@ export class MaskEngine {
   end(): Buffer[] {
     this.out = [];
     if (this.inCommand) this.finishCommand();
-    else if (this.prefix > 0) {
-      const p = this.prefix;
-      this.prefix = 0;
-      this.ingest(ADD_MASK.subarray(0, p));
+    else if (this.held.length > 0) {
+      const h = this.held;
+      this.held = EMPTY;
+      this.ingest(h);
     }
     this.settle(true);
     this.keepTail();
@@ -308,67 +319,108 @@ export class MaskEngine {
 
   // ---- 1. command pre-stage --------------------------------------------------------------------------
 
+  /**
+   * Workflow commands as the GitHub runner parses them: a line whose first non-blank bytes are `::add-mask::` or
+   * `::stop-commands::` (leading whitespace is trimmed), and the legacy `##[add-mask]` anywhere in a line (the text
+   * before it on the line stays; the command and its value go). After `::stop-commands::TOKEN`, commands are text
+   * until a `::TOKEN::` line. Command lines (with their line break) are removed. A write that ends where a command may
+   * still begin holds those bytes (blanks at a line start up to MAX_LEADING_SPACE, or a partial keyword).
+   */
   private preStage(chunk: Buffer): void {
-    const n = chunk.length;
+    let data = chunk;
+    if (this.held.length > 0) {
+      data = Buffer.concat([this.held, chunk]);
+      this.held = EMPTY;
+    }
+    const n = data.length;
     let i = 0;
-    let run = 0; // start of the current run of ordinary bytes in `chunk`
+    let run = 0; // start of the current run of ordinary bytes in `data`
+    let lineStart = this.atLineStart ? 0 : -1; // where the current line starts in `data` (-1: before it)
     while (i < n) {
       if (this.inCommand) {
-        const j = chunk.indexOf(10, i);
+        const j = data.indexOf(10, i);
         const end = j < 0 ? n : j;
-        this.appendCommand(chunk.subarray(i, end));
-        if (j < 0) return;
-        this.finishCommand();
-        i = run = j + 1;
-        this.atLineStart = true;
-        continue;
-      }
-      if (this.atLineStart) {
-        const lineStart = i;
-        const heldBefore = this.prefix; // prefix bytes carried over from an earlier chunk
-        while (this.prefix < ADD_MASK.length && i < n && chunk[i] === ADD_MASK[this.prefix]) {
-          this.prefix++;
-          i++;
-        }
-        if (this.prefix === ADD_MASK.length) {
-          if (lineStart > run) this.ingest(chunk.subarray(run, lineStart));
-          this.prefix = 0;
-          this.inCommand = true;
+        this.appendCommand(data.subarray(i, end));
+        if (j < 0) {
           this.atLineStart = false;
-          run = i;
-          continue;
-        }
-        if (i === n) {
-          // Still a possible command: hold the prefix (not part of the run).
-          if (lineStart > run) this.ingest(chunk.subarray(run, lineStart));
           return;
         }
-        // Not a command: the prefix is ordinary text.
-        if (heldBefore > 0) {
-          if (lineStart > run) this.ingest(chunk.subarray(run, lineStart));
-          this.ingest(ADD_MASK.subarray(0, heldBefore));
-          run = lineStart;
-        }
-        this.prefix = 0;
-        this.atLineStart = false;
-      }
-      // Ordinary text: jump to the next line that starts with a command (one native search per chunk, not
-      // one per line), or to a line break near the end that may be followed by the start of one.
-      const j = chunk.indexOf(NL_ADD_MASK, i);
-      if (j >= 0) {
+        const keepBreak = this.commandMidLine;
+        this.finishCommand();
         i = j + 1;
-        this.atLineStart = true;
+        run = keepBreak ? j : i; // a legacy command in the middle of a line leaves the line's break
+        lineStart = i;
         continue;
       }
-      let k = n - 1;
-      const lo = Math.max(i, n - NL_ADD_MASK.length);
-      while (k >= lo && chunk[k] !== 10) k--;
-      if (k >= lo) {
-        i = k + 1;
-        this.atLineStart = true;
-      } else i = n;
+      const hit = this.nextCommand(data, i, lineStart);
+      if (hit === undefined) break;
+      const [at, from, len, kind] = hit;
+      if (from > run) this.ingest(data.subarray(run, from));
+      this.inCommand = true;
+      this.commandKind = kind;
+      this.commandMidLine = from === at && !(at === lineStart || (at > 0 && data[at - 1] === 10));
+      i = run = at + len;
     }
-    if (n > run) this.ingest(chunk.subarray(run, n));
+    if (this.inCommand) return;
+    // The end of the data: hold what may still become a command.
+    let hold = n;
+    const lastLf = data.lastIndexOf(10, n - 1);
+    const ls = lastLf >= run ? lastLf + 1 : lineStart >= run ? lineStart : -1;
+    if (ls >= 0) {
+      let p = ls;
+      while (p < n && p - ls < MAX_LEADING_SPACE && isLineSpace(data[p]!)) p++;
+      if (p === n ? p - ls < MAX_LEADING_SPACE : this.startsKeyword(data, p, n)) hold = ls;
+    }
+    if (hold === n && this.resumeLine === undefined) {
+      for (let k = Math.max(run, n - LEGACY_ADD_MASK.length + 1); k < n; k++) {
+        if (data[k] === 0x23 && LEGACY_ADD_MASK.subarray(0, n - k).equals(data.subarray(k, n))) {
+          hold = k;
+          break;
+        }
+      }
+    }
+    if (hold > run) this.ingest(data.subarray(run, hold));
+    if (hold < n) this.held = Buffer.from(data.subarray(hold, n));
+    this.atLineStart = hold === n ? data[n - 1] === 10 || (n === 0 && this.atLineStart) : hold === ls;
+  }
+
+  /** Does data[p, n) (to its end) begin an active line-start keyword, as a proper prefix? */
+  private startsKeyword(data: Buffer, p: number, n: number): boolean {
+    const len = n - p;
+    const tail = data.subarray(p, n);
+    const keys = this.resumeLine !== undefined ? [this.resumeLine] : [ADD_MASK, STOP_COMMANDS];
+    return keys.some((k) => len < k.length && k.subarray(0, len).equals(tail));
+  }
+
+  /**
+   * The first command in data from i: [keyword offset, start of the bytes to drop, keyword length, kind]. `lineStart`:
+   * where the line holding i begins in data (-1 when it began before data, so i is not at a line start).
+   */
+  private nextCommand(data: Buffer, i: number, lineStart: number): [number, number, number, CommandKind] | undefined {
+    let best: [number, number, number, CommandKind] | undefined;
+    const consider = (key: Buffer, kind: CommandKind, anywhere: boolean): void => {
+      for (let at = data.indexOf(key, i); at >= 0 && (best === undefined || at < best[0]); at = data.indexOf(key, at + 1)) {
+        // Line start: only blanks between the previous line break (or the line's start in data) and the keyword.
+        let p = at;
+        while (p > i && p > lineStart && isLineSpace(data[p - 1]!) && at - p < MAX_LEADING_SPACE) p--;
+        const atLineStart = (p === lineStart && lineStart >= 0) || (p > 0 && data[p - 1] === 10 && p >= i);
+        if (atLineStart) {
+          best = [at, p, key.length, kind];
+          return;
+        }
+        if (anywhere) {
+          best = [at, at, key.length, kind];
+          return;
+        }
+      }
+    };
+    if (this.resumeLine !== undefined) consider(this.resumeLine, 'resume', false);
+    else {
+      consider(ADD_MASK, 'add-mask', false);
+      consider(STOP_COMMANDS, 'stop', false);
+      consider(LEGACY_ADD_MASK, 'add-mask', true);
+    }
+    return best;
   }
 
   private appendCommand(part: Buffer): void {
@@ -389,6 +441,16 @@ export class MaskEngine {
     this.commandLen = 0;
     this.commandOverflow = false;
     this.inCommand = false;
+    this.atLineStart = true;
+    if (this.commandKind === 'stop') {
+      // An empty token does not stop anything (the runner refuses it too).
+      if (value.length > 0) this.resumeLine = Buffer.concat([Buffer.from('::'), value, Buffer.from('::')]);
+      return;
+    }
+    if (this.commandKind === 'resume') {
+      this.resumeLine = undefined;
+      return;
+    }
     // Everything before the command is settled first, so the new secret applies from here on (and to the
     // held tail, which is rescanned) whatever the chunking was.
     this.settle(false);
@@ -715,7 +777,40 @@ export class MaskEngine {
         if (p < limit) limit = p;
       }
     }
+    else this.maskHeldPrefix();
     if (limit > this.cursor) this.emitTo(limit);
+  }
+
+  /**
+   * End of stream (a child killed mid-secret): a held-back tail that begins a registered form, 4 code points or
+   * more, is masked rather than flushed. The longest such tail: the main automaton's failure chain lists every
+   * suffix that is a needle or trigger prefix, longest first; the break-skipping Base64 automaton's partial too.
+   */
+  private maskHeldPrefix(): void {
+    const A = this.all;
+    let st = this.as / A.classCount;
+    while (st !== 0 && A.needlePrefix[st] === 0) st = A.fail[st]!;
+    if (st !== 0) this.maskTailFrom(this.pos - A.depth[st]!);
+    if (this.bOn) {
+      const bd = this.b64.depth[this.bs / this.b64.classCount]!;
+      if (bd < 4) return;
+      // Its characters may straddle line breaks: those are kept (as for a whole wrapped match), trailing ones too.
+      const start = this.offs[(this.f - bd) & this.ringMask]!;
+      let end = this.pos;
+      while (end > start && (this.byteAt(end - 1) === 10 || this.byteAt(end - 1) === 13)) end--;
+      if (start < this.cursor || end <= start) return;
+      this.addSpan(start, end);
+      if (end - start > bd) this.keeps = mergeInto(this.keeps, start, end);
+    }
+  }
+
+  /** Masks [start, pos) less its trailing line breaks (they carry nothing of a secret), when 4 code points or more. */
+  private maskTailFrom(start: number): void {
+    let end = this.pos;
+    while (end > start && (this.byteAt(end - 1) === 10 || this.byteAt(end - 1) === 13)) end--;
+    let chars = 0;
+    for (let p = Math.max(start, this.cursor); p < end && chars < 4; p++) if ((this.byteAt(p) & 0xc0) !== 0x80) chars++;
+    if (chars >= 4) this.addSpan(start, end);
   }
 
   private decideWindows(final: boolean): void {

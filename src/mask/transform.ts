@@ -6,7 +6,7 @@
  * Invariants (each has a test of the same name in test/mask/transform.test.ts):
  * 1. Output is byte-identical for every chunking of the same input, including splits inside multi-byte characters.
  * 2. No byte of a registered form is emitted before it is proven not to be part of a match.
- * 3. Overlapping or touching matches are masked as one span; end() treats unfinished matches as non-matches.
+ * 3. Overlapping or touching matches are masked as one span; at end() a held tail of 4 or more characters that begins a registered form is masked, shorter unfinished matches are not.
  * 4. Held-back bytes never exceed the longest literal form minus one (Base64 forms: that many characters plus
  *    the line breaks between them; an unfinished `::add-mask::` line, an open rule candidate and the token
  *    look-behind of pack rules aside).

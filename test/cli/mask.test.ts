@@ -144,6 +144,44 @@ test('a secrets file with a UTF-8 BOM is accepted', async () => {
   assert.equal(r.stdout.toString(), 'x *** y\n');
 });
 
+test('leakward mask -- yes | head -1 ends: the child stops when our reader goes away; stderr is still masked', async () => {
+  const script = `"${process.execPath}" "${bin}" mask -- sh -c 'echo "err $MY_TOKEN" >&2; yes' | head -1`;
+  const r = await new Promise<{ code: number | null; out: string; err: string }>((resolve, reject) => {
+    const p = spawn('sh', ['-c', script], { env: { PATH: process.env.PATH, MY_TOKEN: TOKEN }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    const timer = setTimeout(() => p.kill('SIGKILL'), 20000);
+    p.stdout.on('data', (d: Buffer) => out.push(d));
+    p.stderr.on('data', (d: Buffer) => err.push(d));
+    p.on('error', reject);
+    p.on('close', (code) => (clearTimeout(timer), resolve({ code, out: Buffer.concat(out).toString(), err: Buffer.concat(err).toString() })));
+  });
+  assert.equal(r.code, 0, 'the pipeline ends by itself');
+  assert.equal(r.out, 'y\n');
+  assert.ok(r.err.includes('err ***'), 'stderr is masked');
+  assert.ok(!r.err.includes(TOKEN), 'the token is not printed');
+});
+
+test('yes | leakward mask | head -1 ends', async () => {
+  const script = `yes | "${process.execPath}" "${bin}" mask | head -1`;
+  const r = await new Promise<{ code: number | null; out: string }>((resolve, reject) => {
+    const p = spawn('sh', ['-c', script], { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'ignore'] });
+    const out: Buffer[] = [];
+    const timer = setTimeout(() => p.kill('SIGKILL'), 20000);
+    p.stdout.on('data', (d: Buffer) => out.push(d));
+    p.on('error', reject);
+    p.on('close', (code) => (clearTimeout(timer), resolve({ code, out: Buffer.concat(out).toString() })));
+  });
+  assert.equal(r.code, 0);
+  assert.equal(r.out, 'y\n');
+});
+
+test('a child killed mid-secret: the held-back start of the secret is masked, not flushed', async () => {
+  const r = await leakward(['--', 'sh', '-c', 'printf "x %s" "${MY_TOKEN%????}"; kill -KILL $$']);
+  assert.equal(r.code, 128 + 9);
+  assert.equal(r.stdout.toString(), 'x ***');
+});
+
 test('a child that exits while output is in flight: everything is flushed, exit code kept', async () => {
   const r = await leakward(['--', 'sh', '-c', `yes "line $MY_TOKEN" | head -n 200000; exit 4`]);
   assert.equal(r.code, 4);

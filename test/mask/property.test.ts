@@ -49,6 +49,22 @@ function reference(input: Buffer, forms: string[]): Buffer {
     const needle = Buffer.from(f);
     for (let i = input.indexOf(needle); i >= 0; i = input.indexOf(needle, i + 1)) spans.push([i, i + needle.length]);
   }
+  // End of stream: the longest tail that begins a form is masked when it has 4 or more code points.
+  let tail = 0;
+  for (const f of forms) {
+    const needle = Buffer.from(f);
+    for (let l = Math.min(needle.length, input.length); l > tail; l--) {
+      if (input.subarray(input.length - l).equals(needle.subarray(0, l))) {
+        tail = l;
+        break;
+      }
+    }
+  }
+  let end = input.length;
+  while (end > input.length - tail && (input[end - 1] === 10 || input[end - 1] === 13)) end--;
+  let chars = 0;
+  for (const b of input.subarray(input.length - tail, end)) if ((b & 0xc0) !== 0x80) chars++;
+  if (chars >= 4) spans.push([input.length - tail, end]);
   spans.sort((a, b) => a[0] - b[0]);
   const merged: [number, number][] = [];
   for (const [s, e] of spans) {

@@ -71,6 +71,12 @@ const cases: Case[] = [
   { name: '::add-mask:: lines in a row', input: '::add-mask::first-one\n::add-mask::second-two\nfirst-one second-two\n', want: '*** ***\n' },
   { name: '::add-mask:: among look-alike lines', input: 'a\n::add-x\n::add-mask:\n::add-mask::abcdefgh\nabcdefgh ::\n::', want: 'a\n::add-x\n::add-mask:\n*** ::\n::' },
   { name: '::add-mask:: at end of stream without a line break', input: 'a\n::add-mask::abcdefgh', want: 'a\n' },
+  { name: 'indented ::add-mask:: is a command (the runner trims leading whitespace)', input: 'a\n  \t::add-mask::indented-secret\nsee indented-secret\n', want: 'a\nsee ***\n' },
+  { name: 'indented line that is not a command passes through', input: 'a\n   ::add-x\n  \n  b\n', want: 'a\n   ::add-x\n  \n  b\n' },
+  { name: 'legacy ##[add-mask] anywhere in a line', input: 'log: ##[add-mask]legacy-secret\nsee legacy-secret\n', want: 'log: \nsee ***\n' },
+  { name: 'legacy ##[add-mask] at a line start', input: '##[add-mask]legacy-secret\nlegacy-secret\n', want: '***\n' },
+  { name: '::stop-commands:: suspends commands until ::TOKEN::', input: '::stop-commands::pause-tok\n::add-mask::not-registered\n##[add-mask]nor-this\n::pause-tok::\n::add-mask::now-registered\nnot-registered now-registered\n', want: '::add-mask::not-registered\n##[add-mask]nor-this\nnot-registered ***\n' },
+  { name: 'while suspended, ::add-mask:: lines are masked as text', secrets: ['known-secret-1'], input: '::stop-commands::t0k\n::add-mask::known-secret-1\n', want: '::add-mask::***\n' },
   { name: 'secret continues after a removed ::add-mask:: line', secrets: ['abcd\nefgh'], input: 'abcd\n::add-mask::zzzzzzzz\nefgh', want: '***' },
   { name: 'private key block (rules on)', input: '-----BEGIN RSA PRIVATE KEY-----\nMIIEsynthetic\nAAAA\n-----END RSA PRIVATE KEY-----\nafter', want: '***\nafter' },
   { name: 'private key block (rules off)', rules: false, input: '-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----\n', want: '-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----\n' },
@@ -85,7 +91,9 @@ const cases: Case[] = [
   { name: 'Python html.escape and numeric references', secrets: [`<it's "q" & x>`], input: `1 &lt;it&#x27;s &quot;q&quot; &amp; x&gt; 2 &#60;it&#39;s &#34;q&#34; &#38; x&#62; 3 &#x3C;it&#x27;s &#x22;q&#x22; &#x26; x&#x3E; 4 &#x3c;it&#x27;s &#x22;q&#x22; &#x26; x&#x3e; 5`, want: '1 *** 2 *** 3 *** 4 *** 5' },
   { name: 'xml.sax.saxutils.escape leaves quotes raw', secrets: [`a<b>"c'&d`], input: `x a&lt;b&gt;"c'&amp;d y`, want: 'x *** y' },
   { name: "Python urllib.parse.quote (safe='/')", secrets: ['p@ss/w0rd é+x'], input: 'u=p%40ss/w0rd%20%C3%A9%2Bx;', want: 'u=***;' },
-  { name: 'partial match at the end is written unchanged', secrets: [S], input: 'x hunter2-sec', want: 'x hunter2-sec' },
+  { name: 'a partial match of 4 or more characters at the end of the stream is masked', secrets: [S], input: 'x hunter2-sec', want: 'x ***' },
+  { name: 'a partial Base64 form at the end of the stream is masked', secrets: [S], input: `x ${b64(S).slice(0, 9)}`, want: 'x ***' },
+  { name: 'a partial match of 3 characters at the end of the stream is written unchanged', secrets: [S], input: 'x hun', want: 'x hun' },
   { name: 'empty input', secrets: [S], input: '', want: '' },
 ];
 
@@ -124,7 +132,10 @@ test('2. No byte of a registered form is emitted before it is proven not to be p
   assert.equal(Buffer.concat(out).toString(), 'abc hunting ***!');
 });
 
-test('3. Overlapping or touching matches are masked as one span; end() treats unfinished matches as non-matches.', async () => {
+test('3. Overlapping or touching matches are masked as one span; at end() a held tail of 4 or more characters that begins a registered form is masked, shorter unfinished matches are not.', async () => {
+  assert.equal((await maskAll([Buffer.from('x hunter2-sec')], { secrets: [S] })).toString(), 'x ***', 'a child killed mid-secret');
+  assert.equal((await maskAll([Buffer.from('x hunt')], { secrets: [S] })).toString(), 'x ***');
+  assert.equal((await maskAll([Buffer.from('x hun')], { secrets: [S] })).toString(), 'x hun', 'three characters pass');
   assert.equal((await maskAll([Buffer.from('abcdefghij')], { secrets: ['abcdef', 'defghi', 'ghij'] })).toString(), '***');
   assert.equal((await maskAll([Buffer.from('abcdef'), Buffer.from('abcdefabc')], { secrets: ['abcdef'] })).toString(), '***abc');
 });

@@ -139,10 +139,15 @@ function through(from: Readable, mask: MaskStream, to: Writable): Promise<void> 
     });
     mask.on('end', done);
     mask.on('error', done);
-    // A reader that went away (EPIPE) must not kill us before the child's exit code is known.
-    to.on('error', () => {
+    // A reader that went away (EPIPE: `leakward mask -- yes | head -1`): stop reading, so the writer gets SIGPIPE as
+    // it would without us (draining it instead would run `yes` forever). The other stream of the child goes on being
+    // masked, and its exit status is still ours.
+    to.once('error', () => {
       mask.removeAllListeners('data');
+      from.unpipe(mask);
+      from.destroy();
       mask.resume();
+      done();
     });
     from.on('error', () => mask.end());
     from.pipe(mask);
