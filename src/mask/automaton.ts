@@ -41,11 +41,20 @@ export class ByteAutomaton {
   readonly maxNeedle: number;
   /** 1 for the states whose string is a prefix of some mask needle (not only of a trigger). */
   readonly needlePrefix: Uint8Array;
+  /**
+   * Span extensions (from the needles' flags): bit 1 when the longest mask needle ending at the state extends its
+   * span one byte to the left, bit 2 when some needle ending there extends it one byte to the right, bit 4 when the
+   * state's string is a prefix of a needle that extends to the left (the byte before it must be held back).
+   */
+  readonly ext: Uint8Array;
+  /** Some needle extends to the left. */
+  readonly hasLeftExt: boolean;
 
   /**
    * @param foldCase match ASCII letters in any case (both cases share a byte class, so scanning costs the same).
    */
-  constructor(needles: Iterable<Uint8Array>, triggerNeedles: readonly TriggerNeedle[] = [], foldCase = false) {
+  /** @param flags per needle (same order): 1 extend left, 2 extend right (see `ext`). */
+  constructor(needles: Iterable<Uint8Array>, triggerNeedles: readonly TriggerNeedle[] = [], foldCase = false, flags?: Uint8Array) {
     const fold = (b: number): number => (foldCase && b >= 0x41 && b <= 0x5a ? b + 0x20 : b);
     // 1. Trie over raw bytes, as edge lists in typed arrays (a Map per state cost more than the whole BFS):
     //    state s's edges are firstEdge[s], then edgeNext[e] …, in insertion order; edge e goes to edgeTo[e] on edgeByte[e].
@@ -64,10 +73,13 @@ export class ByteAutomaton {
     const used = new Uint8Array(256);
     let maxNeedle = 0;
     const onNeedle = new Uint8Array(cap);
+    const ownExt = new Uint8Array(cap);
+    let leftPath = false;
     const insert = (bytes: Uint8Array, needle: boolean): number => {
       let s = 0;
       for (let k = 0; k < bytes.length; k++) {
         if (needle) onNeedle[s] = 1;
+        if (leftPath) ownExt[s]! |= 4;
         const b = fold(bytes[k]!);
         used[b] = 1;
         let e = firstEdge[s]!;
@@ -88,9 +100,14 @@ export class ByteAutomaton {
       if (needle) onNeedle[s] = 1;
       return s;
     };
-    for (const n of needleList) {
+    for (let ni = 0; ni < needleList.length; ni++) {
+      const n = needleList[ni]!;
       if (n.length === 0) continue;
+      const fl = flags?.[ni] ?? 0;
+      leftPath = (fl & 1) !== 0;
       const s = insert(n, true);
+      leftPath = false;
+      ownExt[s]! |= fl & 3;
       own[s] = n.length;
       if (n.length > maxNeedle) maxNeedle = n.length;
     }
@@ -131,11 +148,13 @@ export class ByteAutomaton {
     order[tail++] = 0;
     maskLen[0] = own[0]!;
     /** Sets t's outputs from its own and its failure state's; returns its encoded row offset. */
+    const ext = new Uint8Array(n);
     const enqueue = (t: number, f: number, d: number): number => {
       fail[t] = f;
       depth[t] = d;
       const m = own[t]! > maskLen[f]! ? own[t]! : maskLen[f]!;
       maskLen[t] = m;
+      ext[t] = (own[t]! > maskLen[f]! ? ownExt[t]! & 1 : ext[f]! & 1) | ((ownExt[t]! | ext[f]!) & 2) | (ownExt[t]! & 4);
       const mine = ownTriggers.get(t);
       const inherited = trig.get(f);
       if (mine || inherited) trig.set(t, [...(mine ?? []), ...(inherited ?? [])]);
@@ -156,6 +175,8 @@ export class ByteAutomaton {
       }
     }
     this.delta = delta;
+    this.ext = ext;
+    this.hasLeftExt = flags !== undefined && flags.some((x) => (x & 1) !== 0);
     this.fail = fail;
     this.order = order;
     this.maskLen = maskLen;

@@ -107,6 +107,10 @@ const LF_BUF = Buffer.from('\n');
 const CR_BUF = Buffer.from('\r');
 const EMPTY = Buffer.alloc(0);
 
+/** A Base64 character of either alphabet (standard or URL-safe), not padding. */
+const isBase64Byte = (c: number): boolean =>
+  (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2f || c === 0x2d || c === 0x5f;
+
 /** Do all these checks (at least one) reject the candidate at i? */
 function allReject(checks: readonly TriggerCheck[] | undefined, data: Buffer, i: number, to: number, from: number): boolean {
   if (checks === undefined) return false;
@@ -214,6 +218,7 @@ export class MaskEngine {
   private keeps: number[] = []; // Base64 spans that crossed a line break, merged, sorted
   private windows: Window[] = [];
   private readonly lastWindowStart: Float64Array;
+  private pendingRight = -1; // a Base64 span ends here and the byte here (not written yet) may extend it
   private maskOpen = false; // the last thing emitted was (part of) a span ending at `cursor`
   private needStars = false;
   private out: Buffer[] = [];
@@ -655,7 +660,7 @@ export class MaskEngine {
   private onMatch(row: number, end: number): void {
     const st = row / this.all.classCount;
     const len = this.all.maskLen[st]!;
-    if (len > 0) this.addSpan(end - len, end);
+    if (len > 0) this.addExtended(end - len, end, this.all.ext[st]!);
     if (this.all.hasTriggers[st] === 0) return;
     const hits = this.all.triggers.get(st);
     if (hits) for (const [id, tlen] of hits) if (this.keywordAt(id, end - tlen)) this.openWindow(this.triggerRule[id]!, end - tlen);
@@ -708,10 +713,25 @@ export class MaskEngine {
   }
 
   private onBase64(row: number, f: number, end: number): void {
-    const len = this.b64.maskLen[row / this.b64.classCount]!;
+    const st = row / this.b64.classCount;
+    const len = this.b64.maskLen[st]!;
     const start = this.offs[(f - len + 1) & this.ringMask]!;
-    this.addSpan(start, end);
+    this.addExtended(start, end, this.b64.ext[st]!);
     if (end - start > len) this.keeps = mergeInto(this.keeps, start, end);
+  }
+
+  /**
+   * A Base64 form's span widened by the characters next to it that carry bits of the secret (policy.ts,
+   * base64FormFlags): the byte before (held back for this: settle) and the byte after (now, or when it arrives).
+   */
+  private addExtended(start: number, end: number, ext: number): void {
+    if ((ext & 1) !== 0 && start - 1 >= this.cursor && isBase64Byte(this.byteAt(start - 1))) start--;
+    this.addSpan(start, end);
+    if ((ext & 2) !== 0) {
+      if (end < this.pos) {
+        if (isBase64Byte(this.byteAt(end))) this.addSpan(end, end + 1);
+      } else this.pendingRight = end;
+    }
   }
 
   private addSpan(s: number, e: number): void {
@@ -761,12 +781,19 @@ export class MaskEngine {
 
   private settle(final: boolean): void {
     if (this.registry.version !== this.version) this.refresh();
+    if (this.pendingRight >= 0 && this.pendingRight < this.pos) {
+      if (isBase64Byte(this.byteAt(this.pendingRight))) this.addSpan(this.pendingRight, this.pendingRight + 1);
+      this.pendingRight = -1;
+    }
     if (this.windows.length > 0) this.decideWindows(final);
     let limit = this.pos;
     if (!final) {
-      limit -= this.all.depth[this.as / this.all.classCount]!;
+      const st = this.as / this.all.classCount;
+      limit -= this.all.depth[st]! + (this.all.ext[st]! >>> 2); // + the byte before a left-extending form's start
       const bd = this.bOn ? this.b64.depth[this.bs / this.b64.classCount]! : 0;
-      if (bd > 0) limit = Math.min(limit, this.offs[(this.f - bd) & this.ringMask]!);
+      if (bd > 0) limit = Math.min(limit, this.offs[(this.f - bd) & this.ringMask]! - (this.b64.ext[this.bs / this.b64.classCount]! >>> 2));
+      // A left-extending Base64 form may begin in the next write: its left neighbour is this write's last byte.
+      if (limit === this.pos && this.all.hasLeftExt && this.pos > this.cursor && isBase64Byte(this.byteAt(this.pos - 1))) limit--;
       for (const w of this.windows) if (w.start < limit) limit = w.start;
       if (this.lookbehindAccepts) {
         // Hold the trailing run of look-behind bytes, so a trigger in the next write can reach back over it.

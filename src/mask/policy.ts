@@ -57,6 +57,8 @@ export interface SecretForms {
   readonly literal: readonly string[];
   /** Base64 forms: matched with LF / CRLF allowed between any two characters. */
   readonly base64: readonly string[];
+  /** EXTEND_LEFT / EXTEND_RIGHT of Base64 forms that have them. */
+  readonly base64Flags?: ReadonlyMap<string, number>;
 }
 
 const codePoints = (s: string): number => {
@@ -159,29 +161,49 @@ export function htmlEscapes(v: string): string[] {
   ];
 }
 
-/** Base64 forms of `bytes` for shifts 0, 1, 2: padded, unpadded, stable core; standard and URL-safe. */
-export function base64Forms(bytes: Buffer): string[] {
-  const out: string[] = [];
-  for (let k = 0; k <= 2; k++) {
-    const b = bytes.subarray(k);
-    const m = b.length;
-    if (m === 0) break;
-    const padded = b.toString('base64');
-    let cut = padded.length;
-    while (cut > 0 && padded.charCodeAt(cut - 1) === 0x3d) cut--;
-    const unpadded = padded.slice(0, cut);
-    const core = unpadded.slice(0, Math.floor((4 * m) / 3));
-    for (const f of [padded, unpadded, core]) {
-      out.push(f, f.replaceAll('+', '-').replaceAll('/', '_'));
-    }
+/** Flags of a Base64 form: a Base64 character just before it (`EXTEND_LEFT`) or after it (`EXTEND_RIGHT`) carries bits of the secret. */
+export const EXTEND_LEFT = 1;
+export const EXTEND_RIGHT = 2;
+
+/**
+ * Base64 forms of `bytes` at each alignment r = 0, 1, 2 (r bytes of other data before it in its first 3-byte group):
+ * every character whose 6 bits all come from the secret, padded, unpadded and as the stable core (up to the last such
+ * character), each also URL-safe. With r = 1 or 2 the character before the form mixes bits of the data before with
+ * the secret's (EXTEND_LEFT); the core's next character, when the secret ends inside a group, mixes the secret's
+ * bits with the data after (EXTEND_RIGHT). The masker masks those too: `printf 'deploy:%s' "$PW" | base64` leaves
+ * no character that decodes to part of the secret.
+ */
+export function base64FormFlags(bytes: Buffer): Map<string, number> {
+  const out = new Map<string, number>();
+  const add = (f: string, flags: number): void => {
+    for (const x of [f, f.replaceAll('+', '-').replaceAll('/', '_')]) out.set(x, (out.get(x) ?? 0) | flags);
+  };
+  for (let r = 0; r <= 2; r++) {
+    const n = r + bytes.length;
+    const enc = Buffer.concat([Buffer.alloc(r), bytes]).toString('base64');
+    const lead = [0, 2, 3][r]!;
+    const left = r > 0 ? EXTEND_LEFT : 0;
+    let cut = enc.length;
+    while (cut > 0 && enc.charCodeAt(cut - 1) === 0x3d) cut--;
+    const full = Math.floor((4 * n) / 3);
+    if (full <= lead) continue;
+    add(enc.slice(lead), left);
+    add(enc.slice(lead, cut), left);
+    add(enc.slice(lead, full), left | (n % 3 !== 0 ? EXTEND_RIGHT : 0));
   }
   return out;
+}
+
+/** The Base64 forms of `bytes` (see base64FormFlags). */
+export function base64Forms(bytes: Buffer): string[] {
+  return [...base64FormFlags(bytes).keys()];
 }
 
 /** The forms of one value (already normalized); line-splitting recurses once per line. */
 export function secretForms(value: string): SecretForms {
   const literal = new Set<string>();
   const base64 = new Set<string>();
+  const flags = new Map<string, number>();
   const addValue = (v: string): void => {
     literal.add(v);
     if (hasBreak(v)) {
@@ -193,7 +215,10 @@ export function secretForms(value: string): SecretForms {
         if (n !== undefined) addValue(n);
       }
     }
-    for (const f of base64Forms(Buffer.from(v, 'utf8'))) base64.add(f);
+    for (const [f, x] of base64FormFlags(Buffer.from(v, 'utf8'))) {
+      base64.add(f);
+      if (x !== 0) flags.set(f, (flags.get(f) ?? 0) | x);
+    }
     literal.add(percentEncode(v, true, false));
     literal.add(percentEncode(v, true, true));
     literal.add(percentEncode(v, false, false));
@@ -209,7 +234,7 @@ export function secretForms(value: string): SecretForms {
   };
   addValue(value);
   const keep = (f: string): boolean => codePoints(f) >= MIN_SECRET_CODE_POINTS;
-  return { literal: [...literal].filter(keep), base64: [...base64].filter(keep) };
+  return { literal: [...literal].filter(keep), base64: [...base64].filter(keep), base64Flags: flags };
 }
 
 /** encodeURIComponent throws on lone surrogates; replace them as UTF-8 encoding does. */

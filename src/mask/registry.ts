@@ -59,6 +59,7 @@ export class SecretRegistry {
   private readonly values = new Set<string>();
   private readonly literal = new Set<string>();
   private readonly base64 = new Set<string>();
+  private readonly base64Flags = new Map<string, number>();
   private cache: CompiledNeedles | undefined;
   /** Bumped whenever a new form is added; engines recompile lazily when it changes. */
   version = 0;
@@ -79,6 +80,10 @@ export class SecretRegistry {
     let added = false;
     for (const f of forms.literal) if (!this.literal.has(f)) (this.literal.add(f), (added = true));
     for (const f of forms.base64) if (!this.base64.has(f)) (this.base64.add(f), (added = true));
+    for (const [f, x] of forms.base64Flags ?? []) {
+      const was = this.base64Flags.get(f) ?? 0;
+      if ((was | x) !== was) (this.base64Flags.set(f, was | x), (added = true));
+    }
     if (added) this.version++;
     return true;
   }
@@ -93,17 +98,22 @@ export class SecretRegistry {
   }
 
   /** All needle strings (tests use this to check that no form survives). */
-  forms(): { literal: string[]; base64: string[] } {
-    return { literal: [...this.literal], base64: [...this.base64] };
+  forms(): { literal: string[]; base64: string[]; base64Flags: Map<string, number> } {
+    return { literal: [...this.literal], base64: [...this.base64], base64Flags: new Map(this.base64Flags) };
   }
 
   /** Automata for the current version and trigger set; built once and shared by engines with the same rules. */
   compile(triggers: readonly TriggerNeedle[], triggerKey: string): CompiledNeedles {
     if (this.cache?.version === this.version && this.cache.triggerKey === triggerKey) return this.cache;
     const enc = (s: string): Buffer => Buffer.from(s, 'utf8');
-    const b64 = [...this.base64].map(enc);
-    const all = new ByteAutomaton([...[...this.literal].map(enc), ...b64], triggers);
-    const base64 = new ByteAutomaton(b64);
+    const b64Strings = [...this.base64];
+    const b64 = b64Strings.map(enc);
+    const b64Flags = Uint8Array.from(b64Strings, (f) => this.base64Flags.get(f) ?? 0);
+    const literalCount = this.literal.size;
+    const allFlags = new Uint8Array(literalCount + b64.length);
+    allFlags.set(b64Flags, literalCount);
+    const all = new ByteAutomaton([...[...this.literal].map(enc), ...b64], triggers, false, allFlags);
+    const base64 = new ByteAutomaton(b64, [], false, b64Flags);
     let grams: Uint8Array | undefined = new Uint8Array(65536);
     let grams4: Int32Array | undefined = new Int32Array((1 << 18) >>> 5);
     let short3: Int32Array | undefined = new Int32Array(4096);

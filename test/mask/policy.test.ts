@@ -12,14 +12,19 @@ test('normalizeSecret trims ASCII whitespace and needs 4 code points', () => {
   assert.equal(normalizeSecret('\u00a0abc'), '\u00a0abc', 'non-ASCII space is not trimmed');
 });
 
-test('base64Forms: shifts 0..2, padded, unpadded, stable core, URL-safe', () => {
-  const forms = base64Forms(Buffer.from('hunter2-secret'));
-  const b = (k: number): string => Buffer.from('hunter2-secret').subarray(k).toString('base64');
-  for (const k of [0, 1, 2]) {
-    const m = 14 - k;
-    assert.ok(forms.includes(b(k)), `padded shift ${k}`);
-    assert.ok(forms.includes(b(k).replaceAll('=', '')), `unpadded shift ${k}`);
-    assert.ok(forms.includes(b(k).replaceAll('=', '').slice(0, Math.floor((4 * m) / 3))), `core shift ${k}`);
+test('base64Forms: alignments 0..2, padded, unpadded, stable core, URL-safe; flags for the mixed characters', async () => {
+  const { base64FormFlags, EXTEND_LEFT, EXTEND_RIGHT } = await import('../../src/mask/index.js');
+  const v = Buffer.from('hunter2-secret');
+  const flags = base64FormFlags(v);
+  const forms = [...flags.keys()];
+  for (const r of [0, 1, 2]) {
+    const enc = Buffer.concat([Buffer.alloc(r), v]).toString('base64');
+    const lead = [0, 2, 3][r]!;
+    const full = Math.floor((4 * (r + 14)) / 3);
+    assert.ok(forms.includes(enc.slice(lead)), `padded, alignment ${r}`);
+    assert.ok(forms.includes(enc.slice(lead).replaceAll('=', '')), `unpadded, alignment ${r}`);
+    const core = enc.slice(lead, full);
+    assert.equal(flags.get(core), (r > 0 ? EXTEND_LEFT : 0) | ((r + 14) % 3 !== 0 ? EXTEND_RIGHT : 0), `core flags, alignment ${r}`);
   }
   assert.ok(base64Forms(Buffer.from('??>>??>>')).some((f) => f.includes('_') || f.includes('-')), 'URL-safe alphabet');
 });
