@@ -5,9 +5,15 @@
  */
 import { spawn } from 'node:child_process';
 
-/** Options every diff-producing git command gets, whatever the user's git config says. */
+/**
+ * Options every diff-producing git command gets, whatever the user's git config and the repository's attributes
+ * say. `--text`: a repository's own `.gitattributes` (`-diff`, `binary`, `diff=<driver>` with `binary = true`) or
+ * `core.bigFileThreshold` must never turn content into "Binary files … differ" — the scanner decides binary from
+ * the content, as `scan` does. `--no-ext-diff` / `--no-textconv` override `diff.external`, `GIT_EXTERNAL_DIFF`,
+ * `diff.<driver>.command` and `diff.<driver>.textconv` (command-line options win over any config).
+ */
 export const DIFF_HARDENING: readonly string[] = [
-  '--no-color', '--no-ext-diff', '--no-textconv', '--src-prefix=a/', '--dst-prefix=b/', '--no-relative',
+  '--text', '--no-color', '--no-ext-diff', '--no-textconv', '--src-prefix=a/', '--dst-prefix=b/', '--no-relative',
 ];
 
 /** Config overrides for every git we spawn (quoted paths are decoded by the parser either way). */

@@ -79,6 +79,11 @@ export function historyLogArgs(opts: Omit<HistoryOptions, 'repo'>, part: LogPart
     const words = opts.logOpts.trim().split(/\s+/);
     const dd = words.indexOf('--');
     if (dd >= 0) { paths = words.slice(dd + 1); words.length = dd; }
+    const bad = words.find(unsafeLogOpt);
+    if (bad !== undefined) {
+      throw new GitError(`--log-opts: ${bad} is not allowed (it would suppress or reshape the patches leakward reads, ` +
+        'write files, or re-enable diff drivers)', null, '');
+    }
     // Options go on the command line; revisions too (they may be ranges git must see as arguments).
     args.push(...words);
   } else if (opts.branch) {
@@ -98,6 +103,24 @@ export function historyLogArgs(opts: Omit<HistoryOptions, 'repo'>, part: LogPart
   if (stdinRevs.length > 0) args.push('--stdin');
   args.push('--', ...paths);
   return { args, stdin: stdinRevs.length > 0 ? `${stdinRevs.join('\n')}\n` : '' };
+}
+
+/**
+ * `git log` options a `--log-opts` value may not carry: they suppress the patch (`-s`, `--name-only`), write files
+ * (`--output`), re-enable what DIFF_HARDENING turns off (`--ext-diff`, `--textconv`, colour), or reshape the output
+ * the parser reads (another `--format`, `--graph`, `-R`, word diffs, prefixes, output indicators).
+ */
+const UNSAFE_LOG_OPTS = [
+  '-s', '--no-patch', '--name-only', '--name-status', '--check', '--stat-only', '--output', '--ext-diff', '--textconv',
+  '--color', '--word-diff', '--color-words', '--color-moved', '-z', '--no-prefix', '--src-prefix', '--dst-prefix',
+  '--relative', '--line-prefix', '-R', '--graph', '--pretty', '--format', '--oneline', '--output-indicator-new',
+  '--output-indicator-old', '--output-indicator-context', '--no-text', '--binary',
+];
+
+function unsafeLogOpt(word: string): boolean {
+  if (!word.startsWith('-') || word === '--') return false;
+  const name = word.startsWith('--') ? word.split('=')[0]! : word;
+  return UNSAFE_LOG_OPTS.includes(name);
 }
 
 /**
@@ -295,11 +318,16 @@ export interface PushSelection {
 export function parsePrePush(stdin: string): PushSelection {
   const include = new Set<string>(), exclude = new Set<string>();
   let newRef = false;
+  let n = 0;
   for (const raw of stdin.split('\n')) {
+    n++;
+    if (raw.trim() === '') continue;
     const parts = raw.trim().split(/\s+/);
-    if (parts.length < 4) continue;
-    const [, localSha, , remoteSha] = parts as [string, string, string, string];
-    if (!/^[0-9a-f]{40,64}$/.test(localSha) || !/^[0-9a-f]{40,64}$/.test(remoteSha)) continue;
+    const [, localSha = '', , remoteSha = ''] = parts;
+    // anything else is not what git gives a pre-push hook: fail closed rather than push unchecked
+    if (parts.length !== 4 || !/^[0-9a-f]{40,64}$/.test(localSha) || !/^[0-9a-f]{40,64}$/.test(remoteSha)) {
+      throw new GitError(`--pre-push: line ${n} of stdin is not "<local ref> <local sha> <remote ref> <remote sha>"`, null, '');
+    }
     if (ZERO_SHA.test(localSha)) continue; // deletion
     include.add(localSha);
     if (ZERO_SHA.test(remoteSha)) newRef = true;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Fragment } from '../../src/core/types.js';
-import { historyFragments, inspectRepo, parsePrePush, resolveTips } from '../../src/sources/history.js';
+import { historyFragments, historyLogArgs, inspectRepo, parsePrePush, resolveTips } from '../../src/sources/history.js';
 import { stagedFragments } from '../../src/sources/staged.js';
 import { GitError } from '../../src/sources/git.js';
 import { tempRepo, fakeAwsKey, redact } from './git-fixture.js';
@@ -128,6 +128,21 @@ test('resolveTips and parsePrePush', async () => {
   assert.deepEqual(parsePrePush(`refs/heads/x ${a} refs/heads/x ${b}\nrefs/heads/new ${b} refs/heads/new ${z}\n(delete) ${z} refs/heads/old ${a}\n`),
     { include: [a, b], exclude: [b], newRef: true });
   assert.deepEqual(parsePrePush(''), { include: [], exclude: [], newRef: false });
+  // anything else than git's ref lines fails closed
+  for (const junk of ['hello world\n', `refs/heads/x ${a} refs/heads/x\n`, `refs/heads/x ${a} refs/heads/x nothex\n`, `a ${a} b ${b} extra\n`]) {
+    assert.throws(() => parsePrePush(junk), GitError, JSON.stringify(junk));
+  }
+});
+
+test('--log-opts that suppress patches, write files or reshape the diff are refused', () => {
+  for (const bad of ['--all -s', '--all --name-only', '--name-status', '--no-patch', '--output=o.txt', '--output o.txt',
+    '--ext-diff', '--textconv', '--color=always', '--format=%H', '--oneline', '-R', '--graph', '--word-diff', '--no-prefix',
+    '--output-indicator-new=>']) {
+    assert.throws(() => historyLogArgs({ logOpts: bad }), GitError, bad);
+  }
+  for (const ok of ['--all', '--all --since=2020-01-01', 'main..feature -- src', '-Spassword --all', '--first-parent main']) {
+    assert.doesNotThrow(() => historyLogArgs({ logOpts: ok }), ok);
+  }
 });
 
 test('staged: the index, not the work tree; renames are not new content', async () => {
@@ -229,10 +244,42 @@ test('history: awkward file names through real git, with core.quotePath on and o
       const frags = await collect(historyFragments({ repo: r.dir }));
       const got = frags.map((f) => `${f.path}=${(f.content as Buffer).toString()}@${Array.from(f.lineNumbers ?? []).join(',')}`).sort();
       assert.deepEqual(got, [
-        ' and b=v5@1', 'bin file.p12=@', 'dir with space/sp ace2.txt=more@11', 'new\nline=v1@1', 'quo"te=v3@1',
+        ' and b=v5@1', 'bin file.p12=\0\x01\x02binary\0@1', 'dir with space/sp ace2.txt=more@11', 'new\nline=v1@1', 'quo"te=v3@1',
         `sp ace.txt=${ten.slice(0, -1)}@1,2,3,4,5,6,7,8,9,10`, 'ta\tb=v2@1', 'ünï cødé.txt=v4@1',
       ].sort(), `core.quotePath=${quote}`);
     }
+  } finally {
+    r.cleanup();
+  }
+});
+
+test('a repository\'s attributes and diff drivers never hide text from staged and history', async () => {
+  const r = tempRepo();
+  try {
+    const keys = [fakeAwsKey(71), fakeAwsKey(72), fakeAwsKey(73), fakeAwsKey(74)];
+    // every way a repository can make git print "Binary files … differ" or hide the text behind a driver
+    r.write('.gitattributes', '*.env -diff\n*.dat binary\n*.cfg diff=hide\n*.ini diff=ext\n');
+    r.git('config', 'diff.hide.binary', 'true');
+    r.git('config', 'diff.hide.textconv', 'sh -c "echo nothing here"');
+    r.git('config', 'diff.ext.command', 'true');
+    r.git('config', 'diff.external', 'true');
+    r.git('config', 'core.bigFileThreshold', '1');
+    r.write('a.env', `TOKEN=${keys[0]}\n`);
+    r.write('b.dat', `key ${keys[1]}\n`);
+    r.write('c.cfg', `key=${keys[2]}\n`);
+    r.write('d.ini', `key=${keys[3]}\n`);
+    r.git('add', '.');
+    const staged = await collect(stagedFragments({ repo: r.dir }));
+    for (const k of keys) assert.equal(locate(staged, k).length, 1, `staged sees ${redact(k)}`);
+    const sha = r.commit('add config');
+    const hist = await collect(historyFragments({ repo: r.dir }));
+    for (const k of keys) assert.deepEqual(locate(hist, k).map((l) => l.sha), [sha], `history sees ${redact(k)}`);
+    // real binary content still reaches the scanner as bytes (the scanner calls it binary from its NULs)
+    fs.writeFileSync(path.join(r.dir, 'img.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0x0a, 1, 2]));
+    r.git('add', 'img.png');
+    const bin = (await collect(stagedFragments({ repo: r.dir }))).filter((f) => f.path === 'img.png');
+    assert.equal(bin.length, 1);
+    assert.ok((bin[0]!.content as Buffer).includes(0), 'binary bytes are passed through');
   } finally {
     r.cleanup();
   }

@@ -148,7 +148,16 @@ export async function run(args: string[], io: CliIO): Promise<number> {
     } else {
       input = await readAll(io.stdin);
     }
-    const push = src.parsePrePush(input);
+    if (input.trim() === '') {
+      io.stderr.write('leakward history --pre-push: no refs on stdin; nothing to scan\n');
+      return 0;
+    }
+    let push;
+    try {
+      push = src.parsePrePush(input);
+    } catch (err) {
+      throw new UsageError(`${(err as Error).message}; push blocked (bypass once: git push --no-verify)`);
+    }
     if (push.include.length === 0) return 0; // only deletions
     const known = await src.existingCommits(repo, push.exclude);
     selection.revisions = push.include;
