@@ -45,6 +45,12 @@ export interface FindingsCommand {
   readonly verify?: VerifyFlags;
   /** Reads back the text a finding was found in (verification partners, database URIs). */
   readonly readText?: (f: Finding) => Promise<string | undefined>;
+  /**
+   * Asked once the fragments are exhausted: did reading the input fail? `scanned: false`: nothing was scanned (no
+   * report and no baseline are written); true: a partial scan (the report says so: SARIF `executionSuccessful:
+   * false`). Either way the command exits 2; the caller prints its own message.
+   */
+  readonly failure?: () => { readonly message: string; readonly scanned: boolean } | undefined;
 }
 
 /** Scans, filters, reports; returns the exit code (0 clean, flags.exitCode on findings). */
@@ -88,6 +94,8 @@ export async function runFindingsCommand(cmd: FindingsCommand): Promise<number> 
     if (writing || !suppressed(f)) findings.push(f);
   }
   findings.sort(byLocation);
+  const failed = cmd.failure?.();
+  if (failed && (!failed.scanned || writing)) return 2; // nothing to report, or a baseline that would miss things
 
   if (writing) {
     const file = path.resolve(io.cwd, flags.writeBaseline!);
@@ -107,6 +115,7 @@ export async function runFindingsCommand(cmd: FindingsCommand): Promise<number> 
     rules: config.rules,
     showSecrets: flags.showSecrets,
     ...(flags.redact !== undefined ? { redact: flags.redact } : {}),
+    ...(failed ? { incomplete: failed.message } : {}),
   });
   if (report) out.write(report);
   if (flags.output) {
@@ -114,6 +123,7 @@ export async function runFindingsCommand(cmd: FindingsCommand): Promise<number> 
     await once(out, 'finish');
   }
   if (findings.length > 0 && cmd.adviceOnFindings) io.stderr.write(cmd.adviceOnFindings);
+  if (failed) return 2;
   return findings.length > 0 ? flags.exitCode : 0;
 }
 

@@ -161,8 +161,13 @@ export function sarifRenderer(options: ReportOptions): ReportRenderer {
           ? { uri: dirUri(options.root) }
           : { description: { text: 'The root of the scan; result paths are relative to it.' } },
       };
-      const invocations: Sarif.Invocation[] | undefined = options.root
-        ? [{ executionSuccessful: true, workingDirectory: { uri: baseIds[SRCROOT]!.uri! } }]
+      const incomplete = options.incomplete;
+      const invocations: Sarif.Invocation[] | undefined = options.root || incomplete
+        ? [{
+          executionSuccessful: !incomplete,
+          ...(incomplete ? { toolExecutionNotifications: [{ level: 'error' as const, message: { text: incomplete } }] } : {}),
+          ...(options.root ? { workingDirectory: { uri: baseIds[SRCROOT]!.uri! } } : {}),
+        }]
         : undefined;
       const head = [
         '{',

@@ -63,9 +63,11 @@ export function textRenderer(options: ReportOptions): ReportRenderer {
       return lines.join('\n') + '\n\n';
     },
     end(): string {
-      if (count === 0) return `${p.green('No secrets found.')}\n`;
+      // a scan that did not finish never reads as clean
+      const cut = options.incomplete ? `${p.bold(p.red('Scan incomplete:'))} ${options.incomplete}\n` : '';
+      if (count === 0) return cut || `${p.green('No secrets found.')}\n`;
       const inCommits = commits.size > 0 ? ` (${plural(commits.size, 'commit', 'commits')})` : '';
-      return `${p.bold(p.red(plural(count, 'secret', 'secrets')))} found in ${plural(files.size, 'file', 'files')}${inCommits}.\n`;
+      return `${p.bold(p.red(plural(count, 'secret', 'secrets')))} found in ${plural(files.size, 'file', 'files')}${inCommits}.\n${cut}`;
     },
   };
 }

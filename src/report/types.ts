@@ -20,6 +20,12 @@ export interface ReportOptions {
   readonly color?: boolean | undefined;
   /** The rules that ran: SARIF `tool.driver.rules` (rules of findings not listed are added from the findings). */
   readonly rules?: readonly RuleSpec[] | undefined;
+  /**
+   * The scan did not finish: what was not scanned (one line, no content). SARIF marks the run
+   * `executionSuccessful: false` with this as an error notification; the text report says so instead of "No secrets
+   * found." (findings listed are what was read before the failure).
+   */
+  readonly incomplete?: string | undefined;
   /** leakward's version for SARIF `tool.driver.version`. */
   readonly toolVersion?: string | undefined;
 }

@@ -39,6 +39,18 @@ export interface DiffParseOptions {
   readonly onCommit?: (commit: CommitInfo, parents: readonly string[]) => void;
   /** Called with every input chunk's byte length once it is consumed (progress). */
   readonly onBytes?: (n: number) => void;
+  /** Filled in while parsing: what the input held (a caller tells "empty" from "not a diff" with it). */
+  readonly stats?: DiffStats;
+}
+
+/** What a parsed input held. */
+export interface DiffStats {
+  /** input bytes */
+  bytes: number;
+  /** file sections (`diff --git`, `diff --cc`, `---`/`+++` pairs) */
+  files: number;
+  /** commit headers */
+  commits: number;
 }
 
 const NL = Buffer.from('\n');
@@ -457,7 +469,11 @@ class DiffParser {
 
   private sawGitHeader = false;
 
+  /** file sections met */
+  files = 0;
+
   private startFile(git: boolean): void {
+    this.files++;
     this.finishCommitHeader();
     this.endFile();
     this.state = State.FileHeader;
@@ -580,8 +596,12 @@ function stripGnuPrefix(name: Buffer): Buffer {
 export async function* parseUnifiedDiff(input: AsyncIterable<Buffer | Uint8Array | string> | Iterable<Buffer | Uint8Array | string>,
   options: DiffParseOptions = {}): AsyncGenerator<Fragment> {
   const cap = Math.max(16, options.maxFragmentBytes ?? 1024 * 1024);
-  const parser = new DiffParser(cap, options.commit, options.onCommit);
-  const onBytes = options.onBytes;
+  const stats = options.stats;
+  const onCommit = stats
+    ? (c: CommitInfo, p: readonly string[]): void => { stats.commits++; options.onCommit?.(c, p); }
+    : options.onCommit;
+  const parser = new DiffParser(cap, options.commit, onCommit);
+  const onBytes = stats ? (n: number): void => { stats.bytes += n; stats.files = parser.files; options.onBytes?.(n); } : options.onBytes;
   let carry: Buffer[] = [];
   let carryLen = 0;
   let continuing = false; // the carried bytes continue a line already partly delivered
@@ -625,5 +645,6 @@ export async function* parseUnifiedDiff(input: AsyncIterable<Buffer | Uint8Array
   }
   if (carryLen > 0) { const joined = Buffer.concat(carry); deliver(joined, 0, joined.length, continuing); }
   parser.end();
+  if (stats) stats.files = parser.files;
   if (parser.out.length > 0) yield* parser.out.splice(0);
 }

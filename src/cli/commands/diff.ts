@@ -31,5 +31,16 @@ export async function run(args: string[], io: CliIO): Promise<number> {
     }
     input = fs.createReadStream(abs);
   }
-  return runFindingsCommand({ io, root: io.cwd, flags, fragments: parseUnifiedDiff(input) });
+  const stats = { bytes: 0, files: 0, commits: 0 };
+  // Empty input is normal (`git diff` with no change: a hook must not block `git commit --allow-empty`); input that
+  // holds no diff at all (an error message piped in, the wrong file) must not read as clean.
+  const failure = (): { message: string; scanned: boolean } | undefined =>
+    stats.bytes > 0 && stats.files === 0 && stats.commits === 0
+      ? { message: 'the input is not a unified diff (no file or commit header)', scanned: false }
+      : undefined;
+  const code = await runFindingsCommand({ io, root: io.cwd, flags, fragments: parseUnifiedDiff(input, { stats }), failure });
+  const failed = failure();
+  if (failed) io.stderr.write(`leakward diff: ${failed.message}; nothing was scanned\n`);
+  else if (stats.bytes === 0) io.stderr.write('leakward diff: empty input; nothing to scan\n');
+  return code;
 }

@@ -92,6 +92,16 @@ export async function run(args: string[], io: CliIO): Promise<number> {
   if (str('log-opts') !== undefined) selection.logOpts = str('log-opts')!;
   if (!prePush && positionals.length > 0) selection.revisions = positionals;
   const stateFile = str('state') ? path.resolve(io.cwd, str('state')!) : undefined;
+  if (stateFile) {
+    // The state records tips whose whole history was scanned; a later run skips everything they reach. A selection
+    // that scans part of a history would make that run skip commits never scanned: refused.
+    const partial = [maxCommits !== undefined && '--max-commits', str('since') !== undefined && '--since',
+      str('log-opts') !== undefined && '--log-opts'].filter((x): x is string => typeof x === 'string');
+    if (partial.length > 0) {
+      throw new UsageError(`--state cannot be combined with ${partial.join(', ')}: the state records whole histories up ` +
+        'to their tips, and this selection scans only part of one (run it without --state)');
+    }
+  }
 
   // Progress (stderr TTY only: nothing in CI logs).
   const tty = (io.stderr as Partial<WriteStream>).isTTY === true && values['no-progress'] !== true && !flags.verbose;
@@ -194,6 +204,16 @@ export async function run(args: string[], io: CliIO): Promise<number> {
   }
   let tipsNow: string[] = [];
   if (stateFile) {
+    const revs = selection.branch ? [selection.branch] : selection.revisions ?? [];
+    if (revs.length > 0) {
+      // a range (a..b, ^a, a^!, a...b) leaves out history below its tips: the state could not say what was scanned
+      const { gitRun } = await import('../../sources/git.js');
+      const parsed = await gitRun(repo, ['rev-parse', '--revs-only', ...revs, '--']);
+      if (parsed.stdout.split('\n').some((l) => l.startsWith('^'))) {
+        throw new UsageError('--state cannot be combined with a range that excludes commits (a..b, ^rev, rev^!): the ' +
+          'state records whole histories up to their tips (give the tips alone, or run the range without --state)');
+      }
+    }
     try {
       tipsNow = await src.resolveTips(repo, selection);
     } catch (err) {
@@ -206,10 +226,17 @@ export async function run(args: string[], io: CliIO): Promise<number> {
   }
 
   let gitFailure: Error | undefined;
+  let read = 0; // fragments git gave before it failed: none means nothing was scanned
   const running = started ?? src.startHistory(historyOptions(repo));
   const fragments = (async function* () {
-    try { yield* running; } catch (err) { gitFailure = err as Error; }
+    try {
+      for await (const f of running) { read++; yield f; }
+    } catch (err) { gitFailure = err as Error; }
   })();
+  const gitMessage = (): string => (gitFailure instanceof GitError ? gitFailure.message : String(gitFailure?.message));
+  const failure = (): { message: string; scanned: boolean } | undefined => gitFailure
+    ? { message: `git log failed (${gitMessage()}): commits after the failure were not scanned`, scanned: read > 0 }
+    : undefined;
   let code: number;
   try {
     config ??= await loadCommandConfig(io, repo, flags);
@@ -222,7 +249,7 @@ export async function run(args: string[], io: CliIO): Promise<number> {
         (await import('../../sources/location.js')).readLocationText(repo, { file: f.file, ...(f.commit ? { commit: f.commit.sha } : {}) })
       : undefined;
     code = await runFindingsCommand({
-      io, root: repo, flags: { ...flags, threads }, config, fragments,
+      io, root: repo, flags: { ...flags, threads }, config, fragments, failure,
       ...(prePush ? { adviceOnFindings: prePushAdvice } : {}), ...(verify ? { verify, readText: readText! } : {}),
     });
   } finally {
@@ -230,8 +257,8 @@ export async function run(args: string[], io: CliIO): Promise<number> {
     progress?.stop();
   }
   if (gitFailure) {
-    const msg = gitFailure instanceof GitError ? gitFailure.message : String(gitFailure.message);
-    io.stderr.write(`leakward history: git log failed: ${msg}\nleakward history: the scan is incomplete${prePush ? '; push blocked (bypass once: git push --no-verify)' : ''}\n`);
+    const what = read > 0 ? 'the scan is incomplete' : 'nothing was scanned (no report written)';
+    io.stderr.write(`leakward history: git log failed: ${gitMessage()}\nleakward history: ${what}${prePush ? '; push blocked (bypass once: git push --no-verify)' : ''}\n`);
     return 2;
   }
   if (stateFile && flags.writeBaseline === undefined) {
