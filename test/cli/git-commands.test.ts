@@ -9,10 +9,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { main } from '../../src/cli/main.js';
-import type { CliIO } from '../../src/cli/io.js';
+import { cli } from './run-cli.js';
 import { tempRepo, fakeAwsKey, gitEnv, type TempRepo } from '../sources/git-fixture.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -20,15 +18,6 @@ const bin = path.join(repoRoot, 'bin', 'leakward.js');
 
 interface Json { RuleID: string; File: string; StartLine: number; Commit: string; Secret: string; Fingerprint: string; Message: string; Email: string }
 
-async function cli(args: string[], cwd: string, stdin = ''): Promise<{ code: number; out: string; err: string }> {
-  let out = '', err = '';
-  const sink = (f: (s: string) => void): Writable => new Writable({ write(c, _e, cb) { f(String(c)); cb(); } });
-  const input = new PassThrough();
-  input.end(stdin);
-  const io: CliIO = { stdin: input, stdout: sink((s) => { out += s; }), stderr: sink((s) => { err += s; }), env: {}, cwd };
-  const code = await main(args, io);
-  return { code, out, err };
-}
 
 /** A repo whose node_modules/.bin/leakward runs this checkout (what `npm i -D leakward` gives a project). */
 function projectRepo(): TempRepo {

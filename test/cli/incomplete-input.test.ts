@@ -8,20 +8,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
-import { main } from '../../src/cli/main.js';
-import type { CliIO } from '../../src/cli/io.js';
+import { cli } from './run-cli.js';
 import { tempRepo, fakeAwsKey } from '../sources/git-fixture.js';
 
-async function cli(args: string[], cwd: string, stdin = ''): Promise<{ code: number; out: string; err: string }> {
-  let out = '', err = '';
-  const sink = (f: (s: string) => void): Writable => new Writable({ write(c, _e, cb) { f(String(c)); cb(); } });
-  const input = new PassThrough();
-  input.end(stdin);
-  const io: CliIO = { stdin: input, stdout: sink((s) => { out += s; }), stderr: sink((s) => { err += s; }), env: {}, cwd };
-  const code = await main(args, io);
-  return { code, out, err };
-}
 
 test('history: a failure before scanning writes no report; a partial scan is marked unsuccessful', async () => {
   const r = tempRepo();
