@@ -11,7 +11,7 @@ import { ConfigError, loadConfig } from '../core/config.js';
 import { scanFragments } from '../core/workers.js';
 import { FINGERPRINT_KEY_ENV } from '../core/fingerprint.js';
 import type { Config, Finding, Fragment } from '../core/types.js';
-import { formatReport, printable, shouldUseColor } from '../report/index.js';
+import { formatReport, printable, scrubCommitMetadata, shouldUseColor } from '../report/index.js';
 // baseline.js and suppress.js load only when a baseline, a .gitleaksignore or --write-baseline asks for them.
 import { UsageError, type CliIO } from './io.js';
 
@@ -108,7 +108,8 @@ export async function runFindingsCommand(cmd: FindingsCommand): Promise<number> 
 
   const out = flags.output ? createWriteStream(path.resolve(io.cwd, flags.output)) : io.stdout;
   const color = !flags.output && !flags.noColor && shouldUseColor(io.stdout, io.env);
-  const report = formatReport(findings, {
+  const redaction = { showSecrets: flags.showSecrets, ...(flags.redact !== undefined ? { redact: flags.redact } : {}) };
+  const report = formatReport(scrubCommitMetadata(findings, redaction), {
     format: flags.format,
     root,
     color,

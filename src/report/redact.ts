@@ -21,6 +21,8 @@ export const DEFAULT_VISIBLE = 4;
 /** Hard cap on visible characters of any secret, whatever `redact` says. */
 export const MAX_VISIBLE = 6;
 
+import type { CommitInfo, Finding } from '../core/types.js';
+
 export interface RedactOptions {
   /** Percent of the secret to hide (0–100); absent → show the first `DEFAULT_VISIBLE` characters. */
   readonly redact?: number | undefined;
@@ -67,4 +69,37 @@ export function redactMatch(match: string, secret: string, options: RedactOption
   if (secret === '') return match;
   if (!match.includes(secret)) return redactSecret(secret, options);
   return scrub(match, secret, options);
+}
+
+/**
+ * The findings with their commits' metadata (subject, author, email) scrubbed of every secret found in that same
+ * commit: a secret written in a commit message is a finding of the commit, and must not be printed whole beside
+ * its other findings (each renderer only scrubs a finding's own secret). Identity is kept when nothing changes.
+ */
+export function scrubCommitMetadata(findings: readonly Finding[], options: RedactOptions = {}): Finding[] {
+  if (options.showSecrets) return [...findings];
+  const bySha = new Map<string, Set<string>>();
+  for (const f of findings) {
+    if (!f.commit || f.secret === '') continue;
+    let set = bySha.get(f.commit.sha);
+    if (!set) bySha.set(f.commit.sha, (set = new Set()));
+    set.add(f.secret);
+  }
+  const cleaned = new Map<CommitInfo, CommitInfo>();
+  return findings.map((f) => {
+    const c = f.commit;
+    if (!c) return f;
+    let clean = cleaned.get(c);
+    if (!clean) {
+      let { message, author, email } = c;
+      for (const s of bySha.get(c.sha) ?? []) {
+        message = scrub(message, s, options);
+        author = scrub(author, s, options);
+        email = scrub(email, s, options);
+      }
+      clean = message === c.message && author === c.author && email === c.email ? c : { ...c, message, author, email };
+      cleaned.set(c, clean);
+    }
+    return clean === c ? f : { ...f, commit: clean };
+  });
 }

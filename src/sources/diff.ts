@@ -26,6 +26,12 @@
 import { OVERLAP } from '../core/scanner.js';
 import type { CommitInfo, Fragment } from '../core/types.js';
 
+/**
+ * The path of the fragment holding a commit's metadata (subject, then `author <email>`): a secret written in a commit
+ * message is in the history for good, so it is a finding of that commit like any other.
+ */
+export const COMMIT_METADATA_PATH = '(commit message)';
+
 /** The `git log --format` that {@link parseUnifiedDiff} reads most robustly: NUL + unit separators. */
 export const LOG_FORMAT = '%x00leakward%x1f%H%x1f%P%x1f%an%x1f%ae%x1f%aI%x1f%s';
 const HEADER_MAGIC = Buffer.from('\0leakward\x1f', 'latin1');
@@ -39,6 +45,11 @@ export interface DiffParseOptions {
   readonly onCommit?: (commit: CommitInfo, parents: readonly string[]) => void;
   /** Called with every input chunk's byte length once it is consumed (progress). */
   readonly onBytes?: (n: number) => void;
+  /**
+   * Also yield each commit's metadata (subject, `author <email>`) as a fragment at {@link COMMIT_METADATA_PATH}, so
+   * the rules run over it: `history` and `diff` do.
+   */
+  readonly commitMetadata?: boolean;
   /** Filled in while parsing: what the input held (a caller tells "empty" from "not a diff" with it). */
   readonly stats?: DiffStats;
 }
@@ -223,7 +234,7 @@ class DiffParser {
   private lineStart = 0;
 
   constructor(private readonly cap: number, defaultCommit: CommitInfo | undefined,
-    private readonly onCommit: DiffParseOptions['onCommit']) {
+    private readonly onCommit: DiffParseOptions['onCommit'], private readonly withMetadata = false) {
     this.commit = defaultCommit;
   }
 
@@ -340,6 +351,7 @@ class DiffParser {
       const { commit, parents } = parseCommitHeader(line);
       this.commit = commit;
       this.onCommit?.(commit, parents);
+      this.metadata(commit);
       this.state = State.Top;
       return;
     }
@@ -419,6 +431,14 @@ class DiffParser {
     const { parents, ...commit } = pc;
     this.commit = commit;
     this.onCommit?.(commit, parents);
+    this.metadata(commit);
+  }
+
+  /** The commit's metadata as a fragment of its own: line 1 the subject, line 2 `author <email>`. */
+  private metadata(c: CommitInfo): void {
+    if (!this.withMetadata || (c.message === '' && c.author === '' && c.email === '')) return;
+    const content = Buffer.from(`${c.message}\n${c.author} <${c.email}>`, 'utf8');
+    this.out.push({ path: COMMIT_METADATA_PATH, content, lineNumbers: [1, 2], startLine: 1, commit: c });
   }
 
   /** Extended header lines of the current file, and `---`/`+++` pairs of non-git diffs. */
@@ -600,7 +620,7 @@ export async function* parseUnifiedDiff(input: AsyncIterable<Buffer | Uint8Array
   const onCommit = stats
     ? (c: CommitInfo, p: readonly string[]): void => { stats.commits++; options.onCommit?.(c, p); }
     : options.onCommit;
-  const parser = new DiffParser(cap, options.commit, onCommit);
+  const parser = new DiffParser(cap, options.commit, onCommit, options.commitMetadata === true);
   const onBytes = stats ? (n: number): void => { stats.bytes += n; stats.files = parser.files; options.onBytes?.(n); } : options.onBytes;
   let carry: Buffer[] = [];
   let carryLen = 0;

@@ -237,6 +237,7 @@ async function* readHistory(opts: HistoryOptions, sources: Promise<GitStream[]>[
   try {
     for (const group of await Promise.all(sources)) streams.push(...group);
     const iters = streams.map((git) => parseUnifiedDiff(git.stdout, {
+      commitMetadata: true,
       ...(opts.maxFragmentBytes ? { maxFragmentBytes: opts.maxFragmentBytes } : {}),
       ...(opts.onCommit ? { onCommit: (c) => opts.onCommit!(c.sha) } : {}),
       ...(opts.onBytes ? { onBytes: opts.onBytes } : {}),

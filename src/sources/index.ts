@@ -2,7 +2,7 @@
 export {};
 export { filesSource, type FilesSourceOptions, type SkipReason, type SkipHandler } from './files.js';
 export { stdinSource, type ByteStream } from './stdin.js';
-export { parseUnifiedDiff, unquoteCStyle, LOG_FORMAT, type DiffParseOptions } from './diff.js';
+export { parseUnifiedDiff, unquoteCStyle, LOG_FORMAT, COMMIT_METADATA_PATH, type DiffParseOptions, type DiffStats } from './diff.js';
 export { stagedSource, stagedFragments, startStaged, STAGED_DIFF_ARGS, type StagedOptions } from './staged.js';
 export {
   historySource, historyFragments, startHistory, historyLogArgs, historyParts, inspectRepo, resolveTips, existingCommits, parsePrePush, remoteTips,

@@ -99,3 +99,29 @@ test('diff: empty input is a notice and exit 0; input that is no diff is exit 2;
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('history: a secret in a commit message is a finding of that commit, and no report prints it whole', async () => {
+  const r = tempRepo();
+  try {
+    const k = fakeAwsKey(91), other = fakeAwsKey(92);
+    r.write('a.txt', `x=${other}\n`);
+    const sha = r.commit(`rotate ${k} for prod`);
+    const json = await cli(['history', '--repo', r.dir, '-f', 'json'], r.dir);
+    assert.equal(json.code, 1, json.err);
+    const found = JSON.parse(json.out) as { File: string; Commit: string; StartLine: number; Message: string }[];
+    assert.deepEqual(found.map((f) => `${f.File}@${f.StartLine}`).sort(), ['(commit message)@1', 'a.txt@1']);
+    assert.ok(found.every((f) => f.Commit === sha));
+    for (const format of ['json', 'sarif', 'text']) {
+      const res = await cli(['history', '--repo', r.dir, '-f', format, '--no-color'], r.dir);
+      assert.ok(!res.out.includes(k), `${format}: the message's secret is redacted everywhere`);
+      assert.ok(!res.out.includes(other), `${format}: the file's secret is redacted`);
+      assert.match(res.out, /rotate/, `${format}: the message is still printed`);
+    }
+    // `diff` of `git log -p` output sees it too
+    const log = r.git('log', '-p');
+    const d = await cli(['diff', '-', '-f', 'json'], r.dir, log + '\n');
+    assert.ok((JSON.parse(d.out) as { File: string }[]).some((f) => f.File === '(commit message)'));
+  } finally {
+    r.cleanup();
+  }
+});

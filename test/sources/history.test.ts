@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Fragment } from '../../src/core/types.js';
 import { historyFragments, historyLogArgs, inspectRepo, parsePrePush, resolveTips } from '../../src/sources/history.js';
 import { stagedFragments } from '../../src/sources/staged.js';
+import { COMMIT_METADATA_PATH } from '../../src/sources/diff.js';
 import { GitError } from '../../src/sources/git.js';
 import { tempRepo, fakeAwsKey, redact } from './git-fixture.js';
 
@@ -18,9 +19,10 @@ function locate(frags: Fragment[], needle: string): { sha: string; path: string;
   return out;
 }
 
+/** The file fragments (commit metadata fragments are tested on their own). */
 async function collect(it: AsyncIterable<Fragment>): Promise<Fragment[]> {
   const out: Fragment[] = [];
-  for await (const f of it) out.push(f);
+  for await (const f of it) if (f.path !== COMMIT_METADATA_PATH) out.push(f);
   return out;
 }
 
