@@ -446,7 +446,8 @@ export function generateCorpus(outDir: string, seed = 20261124): Manifest {
   // ---- secret files (path-only) ---------------------------------------------------------------------------
   for (const [file, kind] of [['java-app/src/main/resources/keystore.p12', 'file:p12'], ['dotnet-api/certs/signing.pfx', 'file:pfx'],
     ['java-app/src/main/resources/truststore.jks', 'file:jks'], ['infra/ops/team.kdbx', 'file:kdbx']] as const) {
-    binaries.push({ file, data: Buffer.concat([Buffer.from([0x30, 0x82, 0x0a, 0x00, 0x02, 0x01, 0x03]), r.bytes(2000)]), kind });
+    // a well-formed DER header: SEQUENCE of 3 + 2000 bytes, version 3 (leakward checks it before reporting a .p12)
+    binaries.push({ file, data: Buffer.concat([Buffer.from([0x30, 0x82, 0x07, 0xd3, 0x02, 0x01, 0x03]), r.bytes(2000)]), kind });
   }
   fb('infra/db/.pgpass').plant(`db.internal:5432:orders:orders_app:${S.plainPassword()}`, 'file:pgpass');
   fb('infra/nginx/.htpasswd').plant(`admin:$apr1$${S.alnum(8)}$${S.alnum(22)}`, 'file:htpasswd');

@@ -1215,5 +1215,35 @@ export function generateCorpus(root: string, seed = 4): Corpus {
     write('syntax/index.js', [P(`function connect(user = "app", password = "${v[10]}") {}`, 'generic-password', v[10]!), P(`const creds = { username: 'ops', password: '${v[11]}' };`, 'generic-password', v[11]!)]);
   }
 
+  // ================= round 9: issue #10 families (Vercel, Cloudflare scannable, Tailscale after '_', partners) =================
+  {
+    const cf = (p: string): string => {
+      const body = s(40, AL);
+      return `${p}_${body}${(crc32(body) >>> 0).toString(16).padStart(8, '0')}`;
+    };
+    const cfk = cf('cfk');
+    const cfut = cf('cfut');
+    const cfat = cf('cfat');
+    const badCf = cfut.slice(0, -8) + ((parseInt(cfut.slice(-8), 16) ^ 1) >>> 0).toString(16).padStart(8, '0');
+    const vcp = `vcp_${s(24, AL)}`;
+    const vck = `vck_${s(40, AL)}`;
+    const ts = `tskey-api-${s(16, AL)}-${s(30, AL)}`;
+    const bk = `bkua_${s(40, HEX)}`;
+    const or = `sk-or-v1-${s(64, HEX)}`;
+    write('deploy/round9.env', [
+      P(`CLOUDFLARE_API_KEY=${cfk}`, 'cloudflare', cfk),
+      P(`CF_TOKEN="${cfut}"`, 'cloudflare', cfut),
+      P(`  account_token: ${cfat}`, 'cloudflare', cfat),
+      `CF_TOKEN_ROTATED=${badCf}`,
+      P(`VERCEL_TOKEN=${vcp}`, 'vercel', vcp),
+      P(`AI_GATEWAY_API_KEY=${vck}`, 'vercel', vck),
+      P(`export TS=MY_${ts}`, 'tailscale', ts),
+      P(`BUILDKITE_API_TOKEN=${bk}`, 'buildkite', bk),
+      P(`OPENROUTER_API_KEY=${or}`, 'openrouter', or),
+      'MONGO_NO_AUTH=mongodb://mongo.internal:27017/app',
+      'VCP_FirstElement = VCP_BASE',
+    ]);
+  }
+
   return { dir, planted, bytes };
 }

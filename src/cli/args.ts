@@ -20,6 +20,7 @@ export const reportOptions = {
   redact: { type: 'string' },
   'show-secrets': { type: 'boolean' },
   'exit-code': { type: 'string' },
+  'min-severity': { type: 'string' },
   baseline: { type: 'string' },
   'baseline-path': { type: 'string', short: 'b' },
   'write-baseline': { type: 'string' },
@@ -40,6 +41,7 @@ export const reportHelp = `report options:
                             (default: show the first 4 characters)
       --show-secrets        print secrets whole (never the default)
       --exit-code N         exit code when there are findings (default 1)
+      --min-severity LEVEL  report only findings of this severity or above: low (default), medium, high
       --baseline FILE       ignore findings listed in FILE (default: .leakward-baseline.json if present;
                             a gitleaks JSON report works too)
       --write-baseline FILE record the current findings' fingerprints in FILE and exit 0
@@ -57,6 +59,7 @@ export interface ReportFlags {
   readonly redact?: number;
   readonly showSecrets: boolean;
   readonly exitCode: number;
+  readonly minSeverity: 'low' | 'medium' | 'high';
   readonly baseline?: string;
   readonly writeBaseline?: string;
   readonly maxDecodeDepth?: number;
@@ -137,7 +140,12 @@ export function reportFlags(values: Record<string, unknown>): ReportFlags {
   const maxDecodeDepth = int('max-decode-depth', 0, 8);
   const threads = int('threads', 1, maxThreads());
   const config = str('config');
+  const minSeverity = (str('min-severity') ?? 'low').toLowerCase();
+  if (minSeverity !== 'low' && minSeverity !== 'medium' && minSeverity !== 'high') {
+    throw new UsageError(`--min-severity must be low, medium or high (got '${minSeverity}')`);
+  }
   return {
+    minSeverity,
     format,
     showSecrets: values['show-secrets'] === true,
     exitCode: int('exit-code', 0, 255) ?? 1,

@@ -3,6 +3,7 @@
  * rendering and the exit code. Commands differ only in the fragments they feed in.
  */
 import { createWriteStream, existsSync } from 'node:fs';
+import { atLeastSeverity } from '../core/severity.js';
 import { once } from 'node:events';
 import path from 'node:path';
 // Module paths rather than the package barrel (`src/index.ts`): the barrel loads the masker and the git sources too,
@@ -91,6 +92,7 @@ export async function runFindingsCommand(cmd: FindingsCommand): Promise<number> 
       }
     },
   })) {
+    if (!writing && !atLeastSeverity(f, flags.minSeverity)) continue;
     if (writing || !suppressed(f)) findings.push(f);
   }
   findings.sort(byLocation);

@@ -13,3 +13,4 @@ export { maxMatchBytes } from './regex-width.js';
 export { shannonEntropy } from './entropy.js';
 export { fingerprint, DEFAULT_FINGERPRINT_SALT } from './fingerprint.js';
 export { getValidator, validators, crc32, type Validator } from './validators.js';
+export { ruleSeverity, severityRank, atLeastSeverity, isSeverity, SEVERITIES, type Severity } from './severity.js';

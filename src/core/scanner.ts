@@ -240,11 +240,16 @@ class CoreScanner implements Scanner {
     return { ctx: { active, verdicts }, anyActive, pathHits };
   }
 
-  private pathFindings(meta: FragmentMeta, ctx: FragmentContext, pathHits: Uint8Array | undefined): Finding[] {
+  /**
+   * `head`: the file's first bytes (at most PATH_HEAD), for path-only rules with a validator (PKCS#12's DER header);
+   * undefined when the bytes are not available (a diff of a binary file): the name decides alone then.
+   */
+  private pathFindings(meta: FragmentMeta, ctx: FragmentContext, pathHits: Uint8Array | undefined, head?: Buffer): Finding[] {
     if (pathHits === undefined) return [];
     const out: Finding[] = [];
     for (const r of this.pathOnly) {
       if (pathHits[r.index] !== 1) continue;
+      if (r.validator && head !== undefined && !r.validator(head.toString('latin1'))) continue;
       const secret = meta.path;
       const match = `file detected: ${meta.path}`;
       let allowed = false;
@@ -363,7 +368,7 @@ class CoreScanner implements Scanner {
   scanBuffer(content: Buffer, meta: FragmentMeta): Finding[] {
     const { ctx: pctx, anyActive, pathHits } = this.context(meta);
     const ctx = withPathKind(pctx, meta.path);
-    const findings = this.pathFindings(meta, ctx, pathHits);
+    const findings = this.pathFindings(meta, ctx, pathHits, content.length > 0 ? content.subarray(0, PATH_HEAD) : undefined);
     if (!anyActive) return findings;
     for (const f of this.contentFindings(content, meta, ctx)) findings.push(f);
     return findings;
@@ -375,7 +380,10 @@ class CoreScanner implements Scanner {
     const ctx = withPathKind(pctx, meta.path);
     // `for … of` rather than `yield*` over arrays: in an async generator `yield*` costs a round of promises even
     // for an empty array, and a history scan has tens of thousands of small fragments, most without findings.
-    if (pathHits !== undefined) for (const f of this.pathFindings(meta, ctx, pathHits)) yield f;
+    if (pathHits !== undefined) {
+      const head = this.pathOnly.some((r) => r.validator && pathHits[r.index] === 1) ? await pathHead(fragment) : undefined;
+      for (const f of this.pathFindings(meta, ctx, pathHits, head)) yield f;
+    }
     if (!anyActive) return;
     const content = fragment.content;
     if (content instanceof Uint8Array) {
@@ -572,4 +580,29 @@ function errorCode(err: unknown): string {
 function withPathKind(ctx: FragmentContext, path: string): FragmentContext {
   const kind = pathKind(path);
   return kind === 0 ? ctx : { active: ctx.active, verdicts: ctx.verdicts, kind };
+}
+
+/** Bytes of a file a path-only rule's validator sees (a PKCS#12 store is a few KB; its header check needs its size). */
+const PATH_HEAD = 1 << 20;
+
+/** The first PATH_HEAD bytes of a fragment: its in-memory content, else read from its file; undefined when unknown. */
+async function pathHead(fragment: Fragment): Promise<Buffer | undefined> {
+  const c = fragment.content;
+  if (c instanceof Uint8Array) {
+    if (c.length > 0) return Buffer.from(c.buffer, c.byteOffset, Math.min(c.byteLength, PATH_HEAD));
+    // empty: a 0-byte file, unless the fragment is a diff's added lines (a binary file's diff carries no bytes)
+    return fragment.commit || fragment.lineNumbers ? undefined : Buffer.alloc(0);
+  }
+  if (c !== undefined || fragment.filePath === undefined) return undefined;
+  let fh;
+  try {
+    fh = await open(fragment.filePath, 'r');
+    const buf = Buffer.alloc(PATH_HEAD);
+    const { bytesRead } = await fh.read(buf, 0, PATH_HEAD, 0);
+    return buf.subarray(0, bytesRead);
+  } catch {
+    return undefined;
+  } finally {
+    await fh?.close();
+  }
 }

@@ -21,6 +21,11 @@ export function isSeverity(s: unknown): s is Severity {
   return s === 'high' || s === 'medium' || s === 'low';
 }
 
+/** Does the finding reach `min`? A finding without a severity counts as low. */
+export function atLeastSeverity(f: { readonly severity?: Severity | undefined }, min: Severity): boolean {
+  return severityRank(f.severity ?? 'low') >= severityRank(min);
+}
+
 export function ruleSeverity(spec: RuleSpec): Severity {
   if (spec.severity) return spec.severity;
   const tags = spec.tags ?? [];

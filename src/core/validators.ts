@@ -363,7 +363,40 @@ function genericValue(secret: string): boolean {
   return !every(text, (c) => (c >= 0x61 && c <= 0x7a) || c === 0x2d || c === 0x20 || c === 0x5f);
 }
 
+/** Cloudflare cfk_/cfut_/cfat_: 40 Base62 characters, then their CRC32 as 8 lower-case hex digits. */
+function cloudflareCrc32(secret: string): boolean {
+  const u = secret.indexOf('_');
+  const body = secret.slice(u + 1, u + 41);
+  const sum = secret.slice(u + 41);
+  if (u < 0 || body.length !== 40 || sum.length !== 8 || !every(body, isAlnum) || !every(sum, isLowerHex)) return false;
+  return (crc32(body) >>> 0).toString(16).padStart(8, '0') === sum;
+}
+
+/**
+ * A PKCS#12 container (path-only rule; the "secret" is the file's bytes as latin1): DER `SEQUENCE` whose length fits
+ * the file (BER indefinite length accepted), then `INTEGER 3` (the PFX version). A 0-byte, random or truncated
+ * file fails; a real one passes whatever its password.
+ */
+export function isPkcs12Der(b: Uint8Array): boolean {
+  if (b.length < 8 || b[0] !== 0x30) return false;
+  const l0 = b[1]!;
+  let i = 2;
+  let len = -1; // indefinite
+  if (l0 < 0x80) len = l0;
+  else if (l0 > 0x80) {
+    const n = l0 & 0x7f;
+    if (n > 4 || b.length < 2 + n) return false;
+    len = 0;
+    for (let k = 0; k < n; k++) len = len * 256 + b[2 + k]!;
+    i = 2 + n;
+  }
+  if (len >= 0 && i + len > b.length) return false;
+  return b[i] === 0x02 && b[i + 1] === 0x01 && b[i + 2] === 0x03;
+}
+
 export const validators: Readonly<Record<string, Validator>> = {
+  'cloudflare-crc32': cloudflareCrc32,
+  'pkcs12-der': (s) => isPkcs12Der(Buffer.from(s, 'latin1')),
   'generic-value': genericValue,
   'github-crc32': base62Crc32Token,
   'npm-crc32': base62Crc32Token,

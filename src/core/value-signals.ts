@@ -305,8 +305,13 @@ export function urlCredentialParts(match: string, secretAt: number, secret: stri
   return { user: percentDecode(user), host };
 }
 
-/** A URL credential to a documentation host whose password is a listed word or the user name itself. */
+/**
+ * A URL credential that is documentation: a placeholder user name (`your-name%40gmail.com`), or a documentation host
+ * with a listed password or the user name itself.
+ */
 export function isDocumentationUrlCredential(user: string, host: string, password: string): boolean {
+  const u = user.toLowerCase();
+  if (u.startsWith('your') || u.startsWith('<') || u.startsWith('${') || u.startsWith('my_') || u.startsWith('my-')) return true;
   if (!isDocumentationHost(host)) return false;
   const p = percentDecode(password).toLowerCase();
   return DOCUMENTATION_URL_PASSWORDS.includes(p) || p === user.toLowerCase() || echoesName(user, password);

@@ -30,6 +30,8 @@ export interface JsonReportEntry {
   // leakward's own fields
   readonly DecodedBy: readonly string[];
   readonly Confidence: string;
+  /** leakward: high, medium or low (core/severity.ts); empty for findings made without it */
+  readonly Severity: string;
   /** Present when live verification ran (`--verify`): trufflehog's field, true for a working credential. */
   readonly Verified?: boolean;
   readonly Verification?: { readonly status: string; readonly identity: string; readonly checkedAt: string; readonly provider?: string; readonly reason?: string };
@@ -59,6 +61,7 @@ export function toJsonEntry(f: Finding, options: ReportOptions): JsonReportEntry
     Fingerprint: f.fingerprint,
     DecodedBy: f.decodedBy ? [...f.decodedBy] : [],
     Confidence: f.confidence ?? '',
+    Severity: f.severity ?? '',
     ...(f.verification ? verificationFields(f, clean) : {}),
   };
 }

@@ -53,6 +53,11 @@ function levelOf(c: Confidence | undefined): Level {
   }
 }
 
+/** A finding's severity (core/severity.ts) as a SARIF level: high → error, medium → warning, low → note. */
+function levelOfSeverity(s: 'high' | 'medium' | 'low'): Level {
+  return s === 'high' ? 'error' : s === 'medium' ? 'warning' : 'note';
+}
+
 function precisionOf(c: Confidence | undefined): string {
   switch (c) {
     case 'high':
@@ -197,6 +202,7 @@ export function sarifRenderer(options: ReportOptions): ReportRenderer {
       if (f.tags.length > 0) properties['tags'] = [...new Set(f.tags)];
       if (f.confidence) properties['confidence'] = f.confidence;
       if (Number.isFinite(f.entropy)) properties['entropy'] = Math.round(f.entropy * 1e6) / 1e6;
+      if (f.severity) properties['severity'] = f.severity;
       if (f.decodedBy && f.decodedBy.length > 0) properties['decodedBy'] = [...f.decodedBy];
       if (f.verification) {
         const v = f.verification;
@@ -218,7 +224,7 @@ export function sarifRenderer(options: ReportOptions): ReportRenderer {
       const result: Sarif.Result = {
         ruleId: f.ruleId,
         ruleIndex: ruleIndex(f),
-        level: levelOf(f.confidence),
+        level: f.severity ? levelOfSeverity(f.severity) : levelOf(f.confidence),
         message: { text },
         locations: [
           {

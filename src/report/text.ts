@@ -35,7 +35,8 @@ export function textRenderer(options: ReportOptions): ReportRenderer {
       // Every free-text field is scrubbed of the secret before it is made printable.
       const clean = (s: string): string => printable(scrub(s, f.secret, options));
       const where = `${clean(f.file)}:${f.startLine}:${f.startColumn}`;
-      const lines = [`${p.bold(p.cyan(where))}  ${p.red(clean(f.ruleId))}  ${clean(f.description)}`];
+      const sev = f.severity ? `  [${f.severity}]` : '';
+      const lines = [`${p.bold(p.cyan(where))}  ${p.red(clean(f.ruleId))}${sev}  ${clean(f.description)}`];
       if (f.secret !== '') {
         const secret = redactSecret(f.secret, options);
         lines.push(`  ${p.dim('secret ')}  ${p.yellow(printable(secret))}`);

@@ -13,7 +13,7 @@ test('json: an array of objects with gitleaks field names, then leakward fields'
   const report = JSON.parse(formatReport(sampleFindings(), { format: 'json' })) as Record<string, unknown>[];
   assert.ok(Array.isArray(report));
   assert.equal(report.length, 9);
-  for (const e of report) assert.deepEqual(Object.keys(e), [...GITLEAKS_FIELDS, 'DecodedBy', 'Confidence']);
+  for (const e of report) assert.deepEqual(Object.keys(e), [...GITLEAKS_FIELDS, 'DecodedBy', 'Confidence', 'Severity']);
 });
 
 test('json: values of a history finding', () => {
@@ -40,6 +40,7 @@ test('json: values of a history finding', () => {
     Fingerprint: f.fingerprint,
     DecodedBy: ['base64'],
     Confidence: 'high',
+    Severity: '',
   });
   assert.match(f.fingerprint, /^lw2:[0-9a-f]{64}$/);
 });
