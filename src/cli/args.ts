@@ -47,7 +47,7 @@ export const reportHelp = `report options:
       --write-baseline FILE record the current findings' fingerprints in FILE and exit 0
       --max-decode-depth N  decode Base64/percent/hex and rescan N levels deep (default 2, 0 = off)
       --enable-rule ID      run only this rule (repeatable)
-      --threads N           worker threads (default: one per core; at most 4 per core)
+      --threads N           scanning threads, main included (default: one per core; at most 4 per core)
   -v, --verbose             report skipped files (binary, too large, symlinks)
       --no-color            no colour even on a terminal
 `;

@@ -123,6 +123,33 @@ test('maxFileSize: larger files are reported once and still run path rules', { t
   }
 });
 
+test('after the in-process phase the main thread is one of the scanning threads: threads 3 starts two workers', { timeout: 60_000 }, async () => {
+  // A stand-in entry that logs its start, then runs the real worker.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakward-countworker-'));
+  const log = path.join(dir, 'starts.log');
+  const file = path.join(dir, 'worker.mjs');
+  const real = new URL('../../src/core/worker.js', import.meta.url).href;
+  fs.writeFileSync(file, `import fs from 'node:fs';\nfs.appendFileSync(${JSON.stringify(log)}, 'w\\n');\nawait import(${JSON.stringify(real)});\n`);
+  // A slow source: the workers are up long before it ends.
+  async function* source(): AsyncGenerator<Fragment> {
+    for (const f of bufs(300)) {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      yield f;
+    }
+  }
+  const inProcess = await collect(source(), { threads: 1 });
+  assert.equal(inProcess.length, 300);
+  const lazy = await collect(source(), { threads: 3, workersAfter: { fragments: 20 }, workerUrl: pathToFileURL(file) });
+  assert.deepEqual(summary(lazy), summary(inProcess));
+  assert.equal(fs.readFileSync(log, 'utf8'), 'w\nw\n', 'two workers started');
+  // `fragments: 0` sends everything to the workers: one per thread.
+  fs.rmSync(log);
+  const eager = await collect(source(), { threads: 3, workersAfter: { fragments: 0 }, workerUrl: pathToFileURL(file) });
+  assert.deepEqual(summary(eager), summary(inProcess));
+  assert.equal(fs.readFileSync(log, 'utf8'), 'w\nw\nw\n', 'three workers started');
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
 /** Writes a stand-in worker entry that misbehaves in a given way. */
 function badWorker(body: string): URL {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakward-badworker-'));
