@@ -78,7 +78,8 @@ export async function run(argv: string[]): Promise<void> {
   console.log(`first sweep         ${sec(first)}  peak RSS ${firstRss.toFixed(0)} MB  ratio ${ratio(first, hist)} (target ≤ 1.2×; RSS ≤ 256 MB)`);
 
   // fork: both as URLs (file://), each mirrored into a fresh cache, so both pay their clone
-  const fork = forkOf(orig, path.join(work, 'fork.git'));
+  fs.mkdirSync(path.join(work, 'fork'), { recursive: true });
+  const fork = forkOf(orig, path.join(work, 'fork', 'orig.git')); // a fork keeps the repository's name
   const cache = path.join(work, 'cache');
   fs.rmSync(cache, { recursive: true, force: true });
   rm(db);

@@ -19,7 +19,7 @@ import pLimit from 'p-limit';
 import { spawn } from 'node:child_process';
 import type { Config } from '../core/types.js';
 import type { Scanner } from '../core/scanner.js';
-import { gitOutput } from '../sources/git.js';
+import { gitOutput, gitStream } from '../sources/git.js';
 import type { RefRecord, RepoSnapshot, RuleSetRecord, ScanResult, ScannedCommits } from '../store/types.js';
 import { ensureMirror, localRepo } from './mirror.js';
 import { defaultBranch, planRepo, selectRefs } from './plan.js';
@@ -80,9 +80,6 @@ export interface SweepSummary {
 export function defaultJobs(): number {
   return Math.max(1, Math.floor(os.availableParallelism() / 2));
 }
-
-/** Refs of a finding commit checked one by one past this many finding commits per repository: repository-level only. */
-const MAX_REF_CHECKS = 200;
 
 export async function sweep(opts: SweepOptions): Promise<SweepSummary> {
   const started = Date.now();
@@ -199,20 +196,35 @@ async function sweepRepo(loc: RepoLocation, opts: SweepOptions, ruleSet: RuleSet
 
 /**
  * The selected branches (and `--refs` extras; tags are left out: a tag names a release, not where work goes on)
- * that reach each finding commit: `git for-each-ref --contains`, 4 at a time, for at most MAX_REF_CHECKS commits
- * (past that, only a ref whose tip is the commit itself is listed).
+ * that reach each finding commit. Whichever costs fewer walks: one `git rev-list` per branch tip checked against
+ * the finding commits, or one `git for-each-ref --contains` per finding commit (4 git processes at a time).
  */
 async function reachOf(dir: string, shas: string[], refs: readonly RefRecord[]): Promise<{ sha: string; refs: string[] }[]> {
-  const names = new Set(refs.filter((r) => !r.name.startsWith('refs/tags/')).map((r) => r.name));
-  const tipOf = new Map<string, string[]>();
-  for (const r of refs) if (names.has(r.name)) tipOf.set(r.sha, [...(tipOf.get(r.sha) ?? []), r.name]);
+  const branches = refs.filter((r) => !r.name.startsWith('refs/tags/'));
+  const names = new Set(branches.map((r) => r.name));
+  const found = new Map<string, Set<string>>(shas.map((s) => [s, new Set<string>()]));
   const limit = pLimit(4);
-  return Promise.all(shas.map((sha, i) => limit(async () => {
-    if (i >= MAX_REF_CHECKS || names.size === 0) return { sha, refs: tipOf.get(sha) ?? [] };
-    const text = await gitOutput(dir, ['for-each-ref', '--contains', sha, '--format=%(refname)', ...[...new Set([...names].map((n) => n.split('/').slice(0, 2).join('/')))]])
-      .catch(() => '');
-    return { sha, refs: text.split('\n').filter((n) => names.has(n)) };
-  })));
+  const tips = new Map<string, string[]>();
+  for (const r of branches) tips.set(r.sha, [...(tips.get(r.sha) ?? []), r.name]);
+  if (tips.size <= shas.length) {
+    await Promise.all([...tips].map(([tip, refNames]) => limit(async () => {
+      const git = gitStream(dir, ['rev-list', '--stdin'], `${tip}\n`);
+      let carry = '';
+      for await (const chunk of git.stdout) {
+        const lines = (carry + chunk.toString('latin1')).split('\n');
+        carry = lines.pop()!;
+        for (const l of lines) { const set = found.get(l); if (set) for (const n of refNames) set.add(n); }
+      }
+      await git.done.catch(() => undefined);
+    })));
+  } else {
+    const prefixes = [...new Set([...names].map((n) => n.split('/').slice(0, 2).join('/')))];
+    await Promise.all(shas.map((sha) => limit(async () => {
+      const text = await gitOutput(dir, ['for-each-ref', '--contains', sha, '--format=%(refname)', ...prefixes]).catch(() => '');
+      for (const n of text.split('\n')) if (names.has(n)) found.get(sha)!.add(n);
+    })));
+  }
+  return shas.map((sha) => ({ sha, refs: [...found.get(sha)!].sort() }));
 }
 
 /** Fingerprints of the findings in the default branch's tip among the files that ever held a finding. */
