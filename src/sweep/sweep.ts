@@ -137,6 +137,7 @@ async function sweepRepo(loc: RepoLocation, opts: SweepOptions, ruleSet: RuleSet
           scannedCommits: 0, bytes: 0, durationMs: Date.now() - t0, sweptAt: new Date().toISOString(),
         },
         newOccurrences: 0,
+        dir,
       };
     }
     const findingCommits = opts.ledger.findingCommits();
