@@ -36,14 +36,18 @@ function fakeKey(rand: () => number): string {
   return s;
 }
 
-/** Builds the repository with one `git fast-import` stream; returns the number of planted secrets. */
-export function buildRepo(dir: string, commits: number): number {
+/**
+ * Builds the repository with one `git fast-import` stream; returns the number of planted secrets. `seed` gives
+ * distinct repositories (the sweep bench builds twenty).
+ */
+export function buildRepo(dir: string, commits: number, seed = 42): number {
   const marker = path.join(dir, '.leakward-bench');
-  if (fs.existsSync(marker) && fs.readFileSync(marker, 'utf8') === String(commits)) return Number(fs.readFileSync(marker + '-planted', 'utf8'));
+  const tag = seed === 42 ? String(commits) : `${commits}:${seed}`;
+  if (fs.existsSync(marker) && fs.readFileSync(marker, 'utf8') === tag) return Number(fs.readFileSync(marker + '-planted', 'utf8'));
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   spawnSync('git', ['init', '-q', '-b', 'main', dir]);
-  const rand = prng(42);
+  const rand = prng(seed);
   const line = (): string => {
     const n = 3 + Math.floor(rand() * 10);
     const w: string[] = [];
@@ -125,7 +129,7 @@ export function buildRepo(dir: string, commits: number): number {
   const r = spawnSync('git', ['fast-import', '--quiet', '--force'], { cwd: dir, input: chunks.join(''), maxBuffer: 1 << 30 });
   if (r.status !== 0) throw new Error(`git fast-import failed: ${r.stderr.toString()}`);
   spawnSync('git', ['reset', '-q', '--hard', 'main'], { cwd: dir });
-  fs.writeFileSync(marker, String(commits));
+  fs.writeFileSync(marker, tag);
   fs.writeFileSync(marker + '-planted', String(planted));
   void bytes;
   return planted;
@@ -147,7 +151,7 @@ async function floor(repo: string, merges: 'remerge' | 'cc'): Promise<{ ms: numb
 }
 
 /** Runs the CLI in a child node that reports its own peak RSS (KiB) and CPU time (µs, all its threads) on fd 3 at exit. */
-function leakward(args: string[], cwd: string): Promise<{ ms: number; rssMB: number; cpuMs: number; code: number | null; findings: number }> {
+export function leakward(args: string[], cwd: string): Promise<{ ms: number; rssMB: number; cpuMs: number; code: number | null; findings: number }> {
   const wrapper = `
     import { readFileSync, writeSync } from 'node:fs';
     // VmHWM, not resourceUsage().maxRSS: Linux carries ru_maxrss across fork+exec, so a child spawned by a bench

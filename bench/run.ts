@@ -16,6 +16,7 @@ const scenarios: Record<string, () => Promise<{ run(argv: string[]): Promise<voi
   fingerprint: () => import('./fingerprint.bench.js'),
   precision: () => import('./precision.bench.js'),
   queue: () => import('./queue.bench.js'),
+  sweep: () => import('./sweep.bench.js'),
 };
 
 const argv = process.argv.slice(2);

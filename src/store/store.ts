@@ -169,6 +169,19 @@ export class SweepStore implements ScannedCommits {
     return [...out].sort();
   }
 
+  /**
+   * What the last sweep of a repository recorded: its rule set, error, commit count and ref tips (the sweep skips a
+   * repository whose refs are all unchanged since a complete sweep with the same rule set).
+   */
+  repoState(url: string): { ruleSetId: string | null; error: string | null; commits: number; refs: Map<string, string> } | undefined {
+    const row = this.db.prepare<[string], { ruleset: string | null; error: string | null; commits: number }>(
+      'SELECT ruleset, error, commits FROM repos WHERE url = ?').get(url);
+    if (!row) return undefined;
+    const refs = new Map<string, string>();
+    for (const r of this.db.prepare<[string], { name: string; sha: string }>('SELECT name, sha FROM refs WHERE repo = ?').iterate(url)) refs.set(r.name, r.sha);
+    return { ruleSetId: row.ruleset, error: row.error, commits: row.commits, refs };
+  }
+
   /** The stored presence key of a repository (see RepoSnapshot.presenceKey). */
   presenceKey(url: string): string | undefined {
     const row = this.db.prepare<[string], { presence_key: string | null }>('SELECT presence_key FROM repos WHERE url = ?').get(url);
@@ -224,9 +237,11 @@ export class SweepStore implements ScannedCommits {
       db.prepare('DELETE FROM refs WHERE repo = ?').run(snap.url);
       const insRef = db.prepare('INSERT OR REPLACE INTO refs (repo, name, sha) VALUES (?, ?, ?)');
       for (const r of snap.refs) insRef.run(snap.url, r.name, r.sha);
-      db.prepare('DELETE FROM reach WHERE repo = ?').run(snap.url);
-      const insReach = db.prepare('INSERT OR REPLACE INTO reach (repo, sha, refs) VALUES (?, ?, ?)');
-      for (const r of snap.reach) insReach.run(snap.url, r.sha, JSON.stringify([...r.refs].sort()));
+      if (snap.reach) {
+        db.prepare('DELETE FROM reach WHERE repo = ?').run(snap.url);
+        const insReach = db.prepare('INSERT OR REPLACE INTO reach (repo, sha, refs) VALUES (?, ?, ?)');
+        for (const r of snap.reach) insReach.run(snap.url, r.sha, JSON.stringify([...r.refs].sort()));
+      }
       if (snap.present) {
         db.prepare('DELETE FROM presence WHERE repo = ?').run(snap.url);
         const insP = db.prepare('INSERT OR IGNORE INTO presence (repo, fingerprint) VALUES (?, ?)');

@@ -69,14 +69,14 @@ export interface RepoSnapshot {
   readonly ruleSetId: string;
   readonly sweptAt: string;
   readonly error?: string;
-  /** Finding commits reachable in this repository, with the refs that reach them. */
-  readonly reach: readonly ReachRecord[];
+  /** Finding commits reachable in this repository, with the branches that reach them; undefined = unchanged. */
+  readonly reach?: readonly ReachRecord[];
   /**
    * Fingerprints present at the tip of the default branch; undefined = unchanged since the last sweep (the
    * stored set stays).
    */
   readonly present?: readonly string[];
-  /** Key of what `present` was computed from (head + rule set + finding count); unchanged key → skip. */
+  /** Key of what `reach` and `present` were computed from (ref tips, rule set, finding commits); unchanged → skipped. */
   readonly presenceKey?: string;
 }
 

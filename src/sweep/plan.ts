@@ -9,6 +9,8 @@
  * 2. Bounded memory: `git rev-list` is streamed; commits are looked up and grouped `LOOKUP_BATCH` at a time, and a
  *    group is emitted as a task once it reaches `batchSize` commits.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import micromatch from 'micromatch';
 import { gitOutput, gitStream } from '../sources/git.js';
 import type { RefRecord, RuleSetRecord, ScannedCommits } from '../store/types.js';
@@ -58,7 +60,14 @@ export async function selectRefs(dir: string, selection: RefSelection = {}): Pro
 
 /** The default branch: what HEAD points to (a mirror's HEAD is the remote's default branch). */
 export async function defaultBranch(dir: string, refs: readonly RefRecord[]): Promise<RefRecord | undefined> {
-  const head = await gitOutput(dir, ['symbolic-ref', '-q', 'HEAD']).catch(() => '');
+  // `dir` is a git directory: its HEAD file says `ref: refs/heads/<name>` (read directly: one process less per repository).
+  let head = '';
+  try {
+    const text = fs.readFileSync(path.join(dir, 'HEAD'), 'utf8');
+    if (text.startsWith('ref: ')) head = text.slice(5).trim();
+  } catch {
+    head = await gitOutput(dir, ['symbolic-ref', '-q', 'HEAD']).catch(() => '');
+  }
   return refs.find((r) => r.name === head) ?? refs.find((r) => r.name === 'refs/heads/main') ?? refs.find((r) => r.name === 'refs/heads/master');
 }
 

@@ -9,8 +9,9 @@
  *    (`--cc -U1`: only what the merge itself adds), rename detection on.
  * 2. A result is complete or there is none: a git failure or an abort throws, and nothing of the batch is kept.
  */
-import { LOG_FORMAT, parseUnifiedDiff } from '../sources/diff.js';
-import { DIFF_HARDENING, gitStream, type GitStream } from '../sources/git.js';
+import { parseUnifiedDiff } from '../sources/diff.js';
+import { gitStream, type GitStream } from '../sources/git.js';
+import { historyLogArgs, type LogPart } from '../sources/history.js';
 import { createScanner, type Scanner } from '../core/scanner.js';
 import { pathFingerprint } from '../core/baseline.js';
 import { DEFAULT_FINGERPRINT_SALT } from '../core/fingerprint.js';
@@ -31,8 +32,17 @@ export interface ScanTaskOptions {
   readonly scanners?: Map<string, Scanner>;
 }
 
-const COMMITS_ARGS = ['log', '-p', '-U0', '-M', `--format=${LOG_FORMAT}`, ...DIFF_HARDENING, '--no-walk=unsorted', '--stdin', '--'];
-const MERGES_ARGS = ['log', '-p', '-U1', '-M', '--cc', `--format=${LOG_FORMAT}`, ...DIFF_HARDENING, '--no-walk=unsorted', '--stdin', '--'];
+/**
+ * `git log` over an explicit commit list with exactly `leakward history`'s diff options for that part (context,
+ * rename detection, combined diffs): the selection options after `--full-history` give way to `--no-walk`.
+ */
+function listArgs(part: LogPart): string[] {
+  const { args } = historyLogArgs({ merges: 'cc' }, part);
+  const diff = args.slice(0, args.indexOf('--full-history'));
+  return [...diff, ...(part === 'merges' ? ['--cc'] : []), '--no-walk=unsorted', '--stdin', '--'];
+}
+const COMMITS_ARGS = listArgs('commits');
+const MERGES_ARGS = listArgs('merges');
 
 /** The scanner for a rule list (all rules when it lists the whole config). */
 export function scannerFor(config: Config, rules: readonly string[], maxDecodeDepth: number | undefined, cache?: Map<string, Scanner>): Scanner {
@@ -78,7 +88,10 @@ export async function scanTask(task: ScanTask, opts: ScanTaskOptions): Promise<S
           ...(opts.onCommit ? { onCommit: opts.onCommit } : {}),
         });
         for await (const fragment of fragments) {
-          for await (const f of scanner.scanFragment(fragment)) occurrences.push(toOccurrence(f));
+          // The parser hands whole Buffers (≤ 1 MiB): scanned synchronously, no async iteration per fragment.
+          const c = fragment.content;
+          if (Buffer.isBuffer(c)) for (const f of scanner.scanBuffer(c, fragment)) occurrences.push(toOccurrence(f));
+          else for await (const f of scanner.scanFragment(fragment)) occurrences.push(toOccurrence(f));
         }
         await git.done;
       }

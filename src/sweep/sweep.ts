@@ -16,10 +16,10 @@
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import pLimit from 'p-limit';
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { Config } from '../core/types.js';
 import type { Scanner } from '../core/scanner.js';
-import { gitOutput } from '../sources/git.js';
+import { gitOutput, gitStream } from '../sources/git.js';
 import type { RefRecord, RepoSnapshot, RuleSetRecord, ScanResult, ScannedCommits } from '../store/types.js';
 import { ensureMirror, localRepo } from './mirror.js';
 import { defaultBranch, planRepo, selectRefs } from './plan.js';
@@ -38,6 +38,7 @@ export interface SweepLedger extends ScannedCommits {
   /** Paths of findings in these commits. */
   findingPaths(shas: Iterable<string>): string[];
   presenceKey(url: string): string | undefined;
+  repoState(url: string): { ruleSetId: string | null; error: string | null; commits: number; refs: Map<string, string> } | undefined;
 }
 
 export interface SweepOptions {
@@ -79,9 +80,6 @@ export interface SweepSummary {
 export function defaultJobs(): number {
   return Math.max(1, Math.floor(os.availableParallelism() / 2));
 }
-
-/** Refs of a finding commit checked one by one past this many finding commits per repository: repository-level only. */
-const MAX_REF_CHECKS = 200;
 
 export async function sweep(opts: SweepOptions): Promise<SweepSummary> {
   const started = Date.now();
@@ -128,6 +126,20 @@ async function sweepRepo(loc: RepoLocation, opts: SweepOptions, ruleSet: RuleSet
     if (opts.signal?.aborted) return undefined;
     const refs = await selectRefs(dir, { ...(opts.refs ? { include: opts.refs } : {}) });
     const def = await defaultBranch(dir, refs);
+    const last = opts.ledger.repoState(loc.url);
+    if (last && !last.error && last.ruleSetId === ruleSet.id && last.refs.size === refs.length && refs.every((r) => last.refs.get(r.name) === r.sha)) {
+      // Every ref where the last complete sweep with this rule set left it: every reachable commit was scanned then
+      // (a repository is recorded only after all its batches), and reach and presence are what was recorded.
+      opts.onCommits?.(last.commits);
+      return {
+        snapshot: {
+          ...base, ...(def ? { defaultBranch: def.name.replace(/^refs\/heads\//, ''), head: def.sha } : {}), refs, commits: last.commits,
+          scannedCommits: 0, bytes: 0, durationMs: Date.now() - t0, sweptAt: new Date().toISOString(),
+        },
+        newOccurrences: 0,
+        dir,
+      };
+    }
     const findingCommits = opts.ledger.findingCommits();
     const reached = new Set<string>();
     const plan = planRepo({
@@ -151,22 +163,22 @@ async function sweepRepo(loc: RepoLocation, opts: SweepOptions, ruleSet: RuleSet
       bytes += result.bytes;
       for (const o of result.occurrences) reached.add(o.sha);
     }
-    const reach = await reachOf(dir, [...reached].sort(), refs);
+    // Reach and presence depend only on the ref tips, the rules and which finding commits are reachable.
+    const sortedReached = [...reached].sort();
+    const presenceKey = createHash('sha256').update(`${refs.map((r) => `${r.name} ${r.sha}`).join('\n')}\n${ruleSet.id}\n${sortedReached.join(',')}`)
+      .digest('hex').slice(0, 32);
+    let reach: { sha: string; refs: string[] }[] | undefined;
     let present: string[] | undefined;
-    let presenceKey: string | undefined;
-    if (def) {
-      presenceKey = createHash('sha256').update(`${def.sha}\n${ruleSet.id}\n${[...reached].sort().join(',')}`).digest('hex').slice(0, 32);
-      if (presenceKey !== opts.ledger.presenceKey(loc.url)) {
-        const paths = opts.ledger.findingPaths(reached);
-        present = await presentAtTip(dir, def.sha, paths, opts.config, opts.maxDecodeDepth, scanners);
-      }
+    if (presenceKey !== opts.ledger.presenceKey(loc.url)) {
+      reach = await reachOf(dir, sortedReached, refs);
+      present = def ? await presentAtTip(dir, def.sha, opts.ledger.findingPaths(reached), opts.config, opts.maxDecodeDepth, scanners) : [];
     }
     if (opts.signal?.aborted) return undefined;
     return {
       snapshot: {
         ...base, ...(def ? { defaultBranch: def.name.replace(/^refs\/heads\//, ''), head: def.sha } : {}), refs, commits: total,
-        scannedCommits: scanned, bytes, durationMs: Date.now() - t0, sweptAt: new Date().toISOString(), reach,
-        ...(present ? { present } : {}), ...(presenceKey ? { presenceKey } : {}),
+        scannedCommits: scanned, bytes, durationMs: Date.now() - t0, sweptAt: new Date().toISOString(),
+        ...(reach ? { reach } : {}), ...(present ? { present } : {}), presenceKey,
       },
       newOccurrences: added,
       dir,
@@ -176,44 +188,84 @@ async function sweepRepo(loc: RepoLocation, opts: SweepOptions, ruleSet: RuleSet
     return {
       snapshot: {
         ...base, refs: [], commits: total, scannedCommits: scanned, bytes, durationMs: Date.now() - t0, sweptAt: new Date().toISOString(),
-        reach: [], error: redactCredentials(String((err as Error).message ?? err).split('\n')[0]!, loc.fetchUrl),
+        error: redactCredentials(String((err as Error).message ?? err).split('\n')[0]!, loc.fetchUrl),
       },
       newOccurrences: added,
     };
   }
 }
 
-/** The selected refs that reach each finding commit (`git for-each-ref --contains`, bounded). */
+/**
+ * The selected branches (and `--refs` extras; tags are left out: a tag names a release, not where work goes on)
+ * that reach each finding commit. Whichever costs fewer walks: one `git rev-list` per branch tip checked against
+ * the finding commits, or one `git for-each-ref --contains` per finding commit (4 git processes at a time).
+ */
 export async function reachOf(dir: string, shas: string[], refs: readonly RefRecord[]): Promise<{ sha: string; refs: string[] }[]> {
-  const names = new Set(refs.map((r) => r.name));
-  const tipOf = new Map<string, string[]>();
-  for (const r of refs) tipOf.set(r.sha, [...(tipOf.get(r.sha) ?? []), r.name]);
-  const out: { sha: string; refs: string[] }[] = [];
-  for (let i = 0; i < shas.length; i++) {
-    const sha = shas[i]!;
-    if (i >= MAX_REF_CHECKS) { out.push({ sha, refs: tipOf.get(sha) ?? [] }); continue; }
-    const text = await gitOutput(dir, ['for-each-ref', '--contains', sha, '--format=%(refname)']).catch(() => '');
-    out.push({ sha, refs: text.split('\n').filter((n) => names.has(n)) });
+  const branches = refs.filter((r) => !r.name.startsWith('refs/tags/'));
+  const names = new Set(branches.map((r) => r.name));
+  const found = new Map<string, Set<string>>(shas.map((s) => [s, new Set<string>()]));
+  const limit = pLimit(4);
+  const tips = new Map<string, string[]>();
+  for (const r of branches) tips.set(r.sha, [...(tips.get(r.sha) ?? []), r.name]);
+  if (tips.size <= shas.length) {
+    await Promise.all([...tips].map(([tip, refNames]) => limit(async () => {
+      const git = gitStream(dir, ['rev-list', '--stdin'], `${tip}\n`);
+      let carry = '';
+      for await (const chunk of git.stdout) {
+        const lines = (carry + chunk.toString('latin1')).split('\n');
+        carry = lines.pop()!;
+        for (const l of lines) { const set = found.get(l); if (set) for (const n of refNames) set.add(n); }
+      }
+      await git.done.catch(() => undefined);
+    })));
+  } else {
+    const prefixes = [...new Set([...names].map((n) => n.split('/').slice(0, 2).join('/')))];
+    await Promise.all(shas.map((sha) => limit(async () => {
+      const text = await gitOutput(dir, ['for-each-ref', '--contains', sha, '--format=%(refname)', ...prefixes]).catch(() => '');
+      for (const n of text.split('\n')) if (names.has(n)) found.get(sha)!.add(n);
+    })));
   }
-  return out;
+  return shas.map((sha) => ({ sha, refs: [...found.get(sha)!].sort() }));
 }
 
 /** Fingerprints of the findings in the default branch's tip among the files that ever held a finding. */
 export async function presentAtTip(dir: string, head: string, paths: readonly string[], config: Config, depth: number | undefined,
   scanners: Map<string, Scanner>): Promise<string[]> {
+  const wanted = paths.filter((p) => !p.includes('\n'));
+  if (wanted.length === 0) return [];
   const scanner = scannerFor(config, config.rules.map((r) => r.id), depth, scanners);
   const out = new Set<string>();
-  for (const p of paths) {
-    const blob = await catBlob(dir, `${head}:${p}`);
-    if (!blob) continue;
-    for (const f of scanner.scanBuffer(blob, { path: p })) out.add(toOccurrence(f).fingerprint);
-  }
+  await catBlobs(dir, wanted.map((p) => `${head}:${p}`), (i, blob) => {
+    for (const f of scanner.scanBuffer(blob, { path: wanted[i]! })) out.add(toOccurrence(f).fingerprint);
+  });
   return [...out].sort();
 }
 
-function catBlob(dir: string, spec: string): Promise<Buffer | undefined> {
-  return new Promise((resolve) => {
-    execFile('git', ['cat-file', 'blob', spec], { cwd: dir, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 },
-      (err, stdout) => resolve(err ? undefined : stdout));
+/** `git cat-file --batch` over `specs`: calls `onBlob(index, bytes)` for each one that names a blob, in order. */
+function catBlobs(dir: string, specs: readonly string[], onBlob: (index: number, blob: Buffer) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', ['cat-file', '--batch'], { cwd: dir, stdio: ['pipe', 'pipe', 'ignore'] });
+    let buf: Buffer = Buffer.alloc(0);
+    let i = 0;
+    child.stdout.on('data', (chunk: Buffer) => {
+      buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
+      for (;;) {
+        const nl = buf.indexOf(0x0a);
+        if (nl < 0) return;
+        const line = buf.subarray(0, nl).toString('latin1');
+        const header = line.split(' ');
+        // `<spec> missing` (the spec may hold spaces) or `<sha> <type> <size>` followed by the object and a newline.
+        if (line.endsWith(' missing') || line.endsWith(' ambiguous') || header.length !== 3) { buf = buf.subarray(nl + 1); i++; continue; }
+        const size = Number(header[2]);
+        if (buf.length < nl + 1 + size + 1) return;
+        if (header[1] === 'blob') onBlob(i, buf.subarray(nl + 1, nl + 1 + size));
+        buf = buf.subarray(nl + 1 + size + 1);
+        i++;
+      }
+    });
+    child.on('error', reject);
+    child.on('close', () => resolve());
+    child.stdin.on('error', () => { /* git may exit early */ });
+    child.stdin.end(specs.join('\n') + '\n');
   });
 }

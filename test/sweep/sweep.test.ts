@@ -63,6 +63,7 @@ test('sweep: history-only once the secret is deleted at the tip; re-sweep of an 
   assert.equal(again.scannedCommits, 0);
   const store = openStore(db);
   assert.equal(store.findings()[0]!.present, false);
+  assert.deepEqual(store.findings()[0]!.repos.map((r) => r.refs), [['refs/heads/main']], 'the branch that reaches it (one walk per branch)');
   store.close();
 });
 

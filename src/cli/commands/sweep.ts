@@ -23,6 +23,7 @@ options:
                           are left out unless a glob names them)
       --jobs N            repositories swept in parallel (default: half the cores, at least 1)
       --shard I/N         sweep only the I-th of N deterministic shares of the repositories (1 ≤ I ≤ N)
+      --batch-size N      commits recorded per transaction (default 2000): what an interruption can cost
   -c, --config FILE       rules (default: the built-in pack)
       --max-decode-depth N
       --no-progress       one plain line per repository even on a terminal
@@ -45,7 +46,7 @@ export async function run(args: string[], io: CliIO): Promise<number> {
     parsed = parseArgs({
       args, allowPositionals: true, strict: true, options: {
         repos: { type: 'string' }, db: { type: 'string' }, cache: { type: 'string' }, refs: { type: 'string', multiple: true },
-        jobs: { type: 'string' }, shard: { type: 'string' }, config: { type: 'string', short: 'c' },
+        jobs: { type: 'string' }, shard: { type: 'string' }, 'batch-size': { type: 'string' }, config: { type: 'string', short: 'c' },
         'max-decode-depth': { type: 'string' }, 'no-progress': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
         verify: { type: 'boolean' }, 'verify-databases': { type: 'boolean' }, 'verify-timeout': { type: 'string' },
       },
@@ -80,6 +81,11 @@ export async function run(args: string[], io: CliIO): Promise<number> {
   if (values.jobs !== undefined) {
     jobs = Number(values.jobs);
     if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) throw new UsageError('--jobs takes a whole number from 1 to 256');
+  }
+  let batchSize: number | undefined;
+  if (values['batch-size'] !== undefined) {
+    batchSize = Number(values['batch-size']);
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1_000_000) throw new UsageError('--batch-size takes a whole number from 1 to 1000000');
   }
   let depth: number | undefined;
   if (values['max-decode-depth'] !== undefined) {
@@ -120,6 +126,7 @@ export async function run(args: string[], io: CliIO): Promise<number> {
     summary = await sw.sweep({
       repos, ledger: store, config, cache: path.resolve(io.cwd, values.cache ?? '.leakward-cache'), jobs,
       ...(values.refs ? { refs: values.refs } : {}), ...(depth !== undefined ? { maxDecodeDepth: depth } : {}),
+      ...(batchSize !== undefined ? { batchSize } : {}),
       signal: controller.signal,
       onRepoStart: (loc) => progress.start(loc.source),
       onRepoDone: (snap, added) => progress.done(snap, added),
