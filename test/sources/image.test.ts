@@ -301,3 +301,28 @@ test('CLI: leakward image reports image, layer and removed in every format; exit
   const notImage = leakward(['image', path.join(repoRoot, 'package.json')]);
   assert.equal(notImage.code, 2, notImage.stderr);
 });
+
+test('CLI --db: layers recorded in the sweep datastore are not read again by a later run with the same rules', async (t) => {
+  const { storeAvailable } = await import('../../src/store/index.js');
+  if (!storeAvailable()) {
+    t.skip('better-sqlite3 not installed');
+    return;
+  }
+  const dir = tmp();
+  const base = await buildLayer([{ name: 'etc/base.env', content: `AWS_ACCESS_KEY_ID=${AWS}\n` }]);
+  const a = await buildImage({ layers: [base, { files: [{ name: 'a.txt', content: 'a' }] }] });
+  const b = await buildImage({ layers: [base, { files: [{ name: 'b.env', content: `K=${AWS2}\n` }] }] });
+  writeFolder(path.join(dir, 'a'), ociLayoutFiles([a]));
+  writeFolder(path.join(dir, 'b'), ociLayoutFiles([b]));
+  const db = path.join(dir, 'sweep.db');
+  const first = leakward(['image', path.join(dir, 'a'), '--db', db, '-f', 'json']);
+  assert.equal(first.code, 1, first.stderr);
+  assert.ok((JSON.parse(first.stdout) as Array<Record<string, unknown>>).some((e) => e['File'] === 'etc/base.env'));
+  const second = leakward(['image', path.join(dir, 'b'), '--db', db, '-f', 'json']);
+  assert.equal(second.code, 1, second.stderr);
+  const files = (JSON.parse(second.stdout) as Array<Record<string, unknown>>).map((e) => e['File']);
+  assert.deepEqual(files, ['b.env'], 'the shared base layer is skipped, B\'s own layer is scanned');
+  assert.match(second.stderr, /1 layer already scanned/);
+  const other = leakward(['image', path.join(dir, 'b'), '--db', db, '--enable-rule', 'aws-access-token', '-f', 'json']);
+  assert.ok((JSON.parse(other.stdout) as Array<Record<string, unknown>>).some((e) => e['File'] === 'etc/base.env'), 'another rule set reads it again');
+});

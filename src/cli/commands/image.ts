@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { parseCommandArgs, reportFlags, reportHelp, runFindingsCommand } from '../common.js';
 import { UsageError, type CliIO } from '../io.js';
 
@@ -14,6 +15,8 @@ image options:
       --platform OS/ARCH    only this platform of multi-platform images (default: every platform)
       --plain-http          talk HTTP to the registry (loopback registries always use HTTP)
       --max-file-size MB    skip larger files in layers (default 100)
+      --db FILE             remember scanned layers in this sweep datastore (created when missing): a layer
+                            scanned before with the same rules is not read again (its findings were reported then)
 ${reportHelp}`;
 
 export async function run(args: string[], io: CliIO): Promise<number> {
@@ -21,6 +24,7 @@ export async function run(args: string[], io: CliIO): Promise<number> {
     platform: { type: 'string' },
     'plain-http': { type: 'boolean' },
     'max-file-size': { type: 'string' },
+    db: { type: 'string' },
   });
   if (values['help']) {
     io.stdout.write(help);
@@ -39,7 +43,28 @@ export async function run(args: string[], io: CliIO): Promise<number> {
 
   const { scanImages } = await import('../../sources/image.js');
   const problems: string[] = [];
-  const code = await runFindingsCommand({
+  const dbFile = typeof values['db'] === 'string' ? path.resolve(io.cwd, values['db']) : undefined;
+  let store: import('../../store/index.js').SweepStore | undefined;
+  if (dbFile) {
+    const { openStore, StoreError } = await import('../../store/index.js');
+    try {
+      store = openStore(dbFile);
+    } catch (err) {
+      throw new UsageError(err instanceof StoreError ? err.message : `${values['db']}: ${(err as Error).message}`);
+    }
+  }
+  const skipped = new Set<string>();
+  const scannedLayers = store ? {
+    has: (d: string, k: string) => {
+      const known = store!.layerScanned(d, k);
+      if (known) skipped.add(d);
+      return known;
+    },
+    add: (d: string, k: string, n: number) => store!.recordLayer(d, k, n),
+  } : undefined;
+  let code: number;
+  try {
+   code = await runFindingsCommand({
     io,
     root: io.cwd,
     flags,
@@ -52,6 +77,7 @@ export async function run(args: string[], io: CliIO): Promise<number> {
       ...(platform ? { platform } : {}),
       ...(values['plain-http'] === true ? { plainHttp: true } : {}),
       ...(token ? { credentials: { registryToken: token } } : {}),
+      ...(scannedLayers ? { scannedLayers } : {}),
       onIncomplete: (ref, message) => {
         problems.push(ref);
         io.stderr.write(`leakward image: ${ref}: ${message}\n`);
@@ -61,6 +87,10 @@ export async function run(args: string[], io: CliIO): Promise<number> {
       } : {}),
     }),
   });
+  } finally {
+    store?.close();
+  }
+  if (skipped.size > 0) io.stderr.write(`leakward image: ${skipped.size} layer${skipped.size === 1 ? '' : 's'} already scanned with these rules (${values['db']}): not read again\n`);
   if (problems.length > 0) {
     const n = new Set(problems).size;
     io.stderr.write(`leakward image: incomplete scan: ${n} image${n === 1 ? '' : 's'} could not be read whole; the report above is partial\n`);
