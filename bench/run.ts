@@ -17,6 +17,7 @@ const scenarios: Record<string, () => Promise<{ run(argv: string[]): Promise<voi
   precision: () => import('./precision.bench.js'),
   queue: () => import('./queue.bench.js'),
   sweep: () => import('./sweep.bench.js'),
+  image: () => import('./image.bench.js'),
 };
 
 const argv = process.argv.slice(2);

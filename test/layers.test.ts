@@ -35,7 +35,7 @@ function target(file: string, spec: string): string {
 
 const allowed: Record<string, readonly string[]> = {
   core: ['core', 'node:', 're2', 'smol-toml'],
-  sources: ['sources', 'core', 'node:', 'simple-git', 'micromatch', 'p-limit'],
+  sources: ['sources', 'core', 'node:', 'simple-git', 'micromatch', 'p-limit', 'tar-stream', 'fzstd'],
   mask: ['mask', 'core', 'node:', 'micromatch'],
   report: ['report', 'core', 'node:', 'sarif' /* @types/sarif, types only */, 'store'],
   // sweep uses report/redact.ts only, so a datastore preview reads like every other report's.

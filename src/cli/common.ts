@@ -9,7 +9,7 @@ import path from 'node:path';
 // Module paths rather than the package barrel (`src/index.ts`): the barrel loads the masker and the git sources too,
 // and every millisecond of start-up is paid on each `git commit` through the hook.
 import { ConfigError, loadConfig } from '../core/config.js';
-import { scanFragments } from '../core/workers.js';
+import { scanFragments, type ParallelScanOptions } from '../core/workers.js';
 import { FINGERPRINT_KEY_ENV } from '../core/fingerprint.js';
 import type { Config, Finding, Fragment } from '../core/types.js';
 import { formatReport, printable, scrubCommitMetadata, shouldUseColor } from '../report/index.js';
@@ -36,7 +36,9 @@ export interface FindingsCommand {
   /** Scan root: config discovery, baseline, relative paths in reports. */
   readonly root: string;
   readonly flags: ReportFlags;
-  readonly fragments: AsyncIterable<Fragment> | Iterable<Fragment>;
+  readonly fragments?: AsyncIterable<Fragment> | Iterable<Fragment>;
+  /** Instead of `fragments`: the command scans itself (images: one scan per layer digest, findings fanned out). */
+  readonly scan?: (config: Config, options: ParallelScanOptions) => AsyncIterable<Finding>;
   /** Loaded config, if the command needed it earlier; loaded here otherwise. */
   readonly config?: Config;
   /** Extra lines printed to stderr after a text report with findings (e.g. the hook's advice). */
@@ -80,7 +82,7 @@ export async function runFindingsCommand(cmd: FindingsCommand): Promise<number> 
 
   let findings: Finding[] = [];
   const writing = flags.writeBaseline !== undefined;
-  for await (const f of scanFragments(cmd.fragments, config, {
+  const scanOptions: ParallelScanOptions = {
     ...(flags.threads ? { threads: flags.threads } : {}),
     ...(flags.maxDecodeDepth !== undefined ? { maxDecodeDepth: flags.maxDecodeDepth } : {}),
     ...(flags.enableRules ? { enableRules: flags.enableRules } : {}),
@@ -91,7 +93,8 @@ export async function runFindingsCommand(cmd: FindingsCommand): Promise<number> 
         io.stderr.write(`leakward: skipped ${printable(file)} (${reason}${detail ? `: ${printable(detail)}` : ''})\n`);
       }
     },
-  })) {
+  };
+  for await (const f of cmd.scan ? cmd.scan(config, scanOptions) : scanFragments(cmd.fragments ?? [], config, scanOptions)) {
     if (!writing && !atLeastSeverity(f, flags.minSeverity)) continue;
     if (writing || !suppressed(f)) findings.push(f);
   }
@@ -155,6 +158,9 @@ function byLocation(a: Finding, b: Finding): number {
   return (
     cmp(a.commit?.date ?? '', b.commit?.date ?? '') ||
     cmp(a.commit?.sha ?? '', b.commit?.sha ?? '') ||
+    cmp(a.image?.ref ?? '', b.image?.ref ?? '') ||
+    cmp(a.image?.platform ?? '', b.image?.platform ?? '') ||
+    (a.image?.layerIndex ?? -1) - (b.image?.layerIndex ?? -1) ||
     cmp(a.file, b.file) ||
     a.startLine - b.startLine ||
     a.startColumn - b.startColumn ||

@@ -13,6 +13,7 @@ const commands: Record<string, () => Promise<Command>> = {
   triage: async () => (await import('./commands/triage.js')).run,
   verify: async () => (await import('./commands/verify.js')).run,
   worker: async () => (await import('./commands/worker.js')).run,
+  image: async () => (await import('./commands/image.js')).run,
 };
 
 const usage = `usage: leakward <command> [options]
@@ -29,6 +30,7 @@ commands:
   triage FINGERPRINT    record a decision on a sweep finding (or --export-baseline FILE)
   verify REPORT.json    check a JSON report's findings with their providers (--repo DIR)
   worker --queue URL    take sweep jobs from Redis (sweep --queue URL enqueue|collect|status)
+  image REF...          scan container images (registry, docker save archive, OCI layout)
 
 Run 'leakward <command> --help' for a command's options.
 `;

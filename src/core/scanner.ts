@@ -274,6 +274,7 @@ class CoreScanner implements Scanner {
         entropy: 0,
         fingerprint: fingerprintOf(r.id, secret, this.salt),
         ...(meta.commit ? { commit: meta.commit } : {}),
+        ...(meta.image ? { image: meta.image } : {}),
         span: [0, 0],
         ...(r.spec.confidence ? { confidence: r.spec.confidence } : {}),
         severity: r.severity,
@@ -353,6 +354,7 @@ class CoreScanner implements Scanner {
         // Computed on first read (a scrypt each): a text report never reads it, a baseline or JSON/SARIF does.
         fingerprint: '',
         ...(meta.commit ? { commit: meta.commit } : {}),
+        ...(meta.image ? { image: meta.image } : {}),
         span: [winAbs + c.sStart, winAbs + c.sEnd],
         ...(c.decodedBy ? { decodedBy: c.decodedBy } : {}),
         ...(spec.confidence ? { confidence: spec.confidence } : {}),

@@ -17,6 +17,21 @@ export interface CommitInfo {
   readonly message: string;
 }
 
+/** Where in a container image a fragment's bytes come from (image scans). */
+export interface ImageLocation {
+  /** The image as named: a registry reference, an archive file or an OCI layout folder. */
+  readonly ref: string;
+  /** Digest of the image manifest (`sha256:…`). */
+  readonly digest: string;
+  /** `os/arch[/variant]`, when the image came out of a multi-platform index. */
+  readonly platform?: string;
+  /** The layer holding the file (absent for the image config and history): its digest and 0-based index. */
+  readonly layerDigest?: string;
+  readonly layerIndex?: number;
+  /** The file is deleted (whiteout) or overwritten by a later layer: gone from the container, still in the image. */
+  readonly removed?: boolean;
+}
+
 /** Where a fragment's bytes belong. */
 export interface FragmentMeta {
   /** Path relative to the scan root with `/` separators; `-` for stdin. */
@@ -39,6 +54,8 @@ export interface FragmentMeta {
   readonly ownTo?: number;
   /** Code points on the first line before the content's first byte (a piece starting inside a line). */
   readonly columnOffset?: number;
+  /** Image scans: the image and layer; `path` is then the path inside the layer (or `config:Env[3]`, `history[5]`). */
+  readonly image?: ImageLocation;
 }
 
 /** A piece of text with a location: what every source produces and the core consumes. */
@@ -82,6 +99,8 @@ export interface Finding {
   /** Keyed hash of rule id + secret: position-independent. Format `lw2:<hex>` (scrypt; see core/fingerprint.ts). */
   readonly fingerprint: string;
   readonly commit?: CommitInfo;
+  /** Image scans: the image and layer the finding is in (`file` is the path inside the layer). */
+  readonly image?: ImageLocation;
   /** Byte span of the reported text in the fragment's content (the encoded span for decoded finds). */
   readonly span: Span;
   /** Decodings applied, outermost first, when the secret was found in decoded text (e.g. ['base64']). */

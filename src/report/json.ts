@@ -35,6 +35,13 @@ export interface JsonReportEntry {
   /** Present when live verification ran (`--verify`): trufflehog's field, true for a working credential. */
   readonly Verified?: boolean;
   readonly Verification?: { readonly status: string; readonly identity: string; readonly checkedAt: string; readonly provider?: string; readonly reason?: string };
+  /** Image scans only: the image, its manifest digest and platform, the layer (digest, index) and whether a later layer removes the file. */
+  readonly Image?: string;
+  readonly ImageDigest?: string;
+  readonly Platform?: string;
+  readonly LayerDigest?: string;
+  readonly LayerIndex?: number;
+  readonly RemovedInLaterLayer?: boolean;
 }
 
 export function toJsonEntry(f: Finding, options: ReportOptions): JsonReportEntry {
@@ -63,6 +70,7 @@ export function toJsonEntry(f: Finding, options: ReportOptions): JsonReportEntry
     Confidence: f.confidence ?? '',
     Severity: f.severity ?? '',
     ...(f.verification ? verificationFields(f, clean) : {}),
+    ...(f.image ? imageFields(f.image, clean) : {}),
   };
 }
 
@@ -77,6 +85,17 @@ function verificationFields(f: Finding, clean: (s: string) => string): Pick<Json
       ...(v.provider ? { provider: v.provider } : {}),
       ...(v.reason ? { reason: clean(v.reason) } : {}),
     },
+  };
+}
+
+function imageFields(img: NonNullable<Finding['image']>, clean: (s: string) => string): Partial<JsonReportEntry> {
+  return {
+    Image: clean(img.ref),
+    ImageDigest: img.digest,
+    ...(img.platform ? { Platform: img.platform } : {}),
+    ...(img.layerDigest ? { LayerDigest: img.layerDigest } : {}),
+    ...(img.layerIndex !== undefined ? { LayerIndex: img.layerIndex } : {}),
+    RemovedInLaterLayer: img.removed === true,
   };
 }
 

@@ -193,7 +193,10 @@ export function sarifRenderer(options: ReportOptions): ReportRenderer {
       const c = f.commit;
       let text = `${clean(f.description) || f.ruleId} (${f.ruleId}) in ${file}`;
       if (c) text += ` at commit ${c.sha.slice(0, 7)}`;
-      const identity = createHash('sha256').update(`${f.fingerprint}\0${file}\0${c?.sha ?? ''}`).digest('hex').slice(0, 16);
+      const img = f.image;
+      if (img) text += ` in image ${clean(img.ref)}${img.layerIndex !== undefined ? ` layer ${img.layerIndex}` : ''}${img.removed ? ' (removed in a later layer)' : ''}`;
+      const where = img ? `\0${img.digest}\0${img.layerDigest ?? ''}` : '';
+      const identity = createHash('sha256').update(`${f.fingerprint}\0${file}\0${c?.sha ?? ''}${where}`).digest('hex').slice(0, 16);
       const n = (occurrences.get(identity) ?? 0) + 1;
       occurrences.set(identity, n);
       const partialFingerprints: Record<string, string> = { primaryLocationLineHash: `${identity}:${n}`, 'leakward/v2': f.fingerprint };
@@ -213,6 +216,14 @@ export function sarifRenderer(options: ReportOptions): ReportRenderer {
           ...(v.provider ? { provider: v.provider } : {}),
           ...(v.reason ? { reason: clean(v.reason) } : {}),
         };
+      }
+      if (img) {
+        properties['image'] = clean(img.ref);
+        properties['imageDigest'] = img.digest;
+        if (img.platform) properties['platform'] = img.platform;
+        if (img.layerDigest) properties['layerDigest'] = img.layerDigest;
+        if (img.layerIndex !== undefined) properties['layerIndex'] = img.layerIndex;
+        if (img.removed) properties['removedInLaterLayer'] = true;
       }
       if (c) {
         properties['commit'] = c.sha;

@@ -58,6 +58,15 @@ export function textRenderer(options: ReportOptions): ReportRenderer {
         const detail = [v.identity, v.reason].filter((x) => x).map((x) => clean(x!)).join('; ');
         lines.push(`  ${p.dim('verify ')}  ${paintStatus(v.status.toUpperCase())}${detail ? ` ${detail}` : ''} ${p.dim(`(${v.provider ? `${v.provider}, ` : ''}${clean(v.checkedAt)})`)}`);
       }
+      if (f.image) {
+        const i = f.image;
+        const platform = i.platform ? ` ${i.platform}` : '';
+        lines.push(`  ${p.dim('image  ')}  ${clean(i.ref)} ${i.digest.slice(0, 19)}${platform}`);
+        if (i.layerDigest !== undefined) {
+          const removed = i.removed ? `  ${p.yellow('removed in a later layer')}` : '';
+          lines.push(`  ${p.dim('layer  ')}  ${i.layerIndex ?? '?'} ${i.layerDigest.slice(0, 19)}${removed}`);
+        }
+      }
       if (f.decodedBy && f.decodedBy.length > 0) {
         lines.push(`  ${p.dim('decoded')}  ${clean(f.decodedBy.join(' → '))}`);
       }

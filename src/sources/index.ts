@@ -10,3 +10,15 @@ export {
 } from './history.js';
 export { GitError, gitOutput, gitStream, type GitStream } from './git.js';
 export { readLocation, readLocationText, MAX_LOCATION_BYTES, type TextLocation } from './location.js';
+export {
+  scanImages, resolveImages, configFragments, imageRulesKey, memoryScannedLayers,
+  type ImageScanOptions, type ImageSummary, type ScannedLayers,
+} from './image.js';
+export { layerFragments, LayerListing, LayerReadError, normaliseLayerPath, zstdDecompressor, type LayerReadOptions } from './layer.js';
+export { archiveImages, indexTar } from './image-archive.js';
+export { registryImages, parseRegistryRef, RegistryClient, type RegistryRef, type RegistryOptions } from './registry.js';
+export { dockerCredentials, type RegistryCredentials } from './docker-auth.js';
+export {
+  ImageError, BlobMissingError, walkManifest, platformMatches, MEDIA,
+  type ResolvedImage, type LayerRef, type ImageConfig, type Descriptor, type Platform, type BlobFetcher,
+} from './oci.js';

@@ -62,6 +62,16 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 3,
+    name: 'images: container image layers scanned per rule set (a layer is read once, whatever image holds it)',
+    sql: `
+      CREATE TABLE scanned_layers (
+        digest TEXT NOT NULL, ruleset TEXT NOT NULL, findings INTEGER NOT NULL, scanned_at TEXT NOT NULL,
+        PRIMARY KEY (digest, ruleset)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]!.version;

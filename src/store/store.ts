@@ -403,6 +403,19 @@ export class SweepStore implements ScannedCommits {
       .all(...statuses).map((r) => r.fingerprint);
   }
 
+  // ---- container image layers (leakward image --db) ----
+
+  /** Was this layer (blob digest) read whole with this rule set? */
+  layerScanned(digest: string, ruleset: string): boolean {
+    return this.db.prepare('SELECT 1 FROM scanned_layers WHERE digest = ? AND ruleset = ?').get(digest, ruleset) !== undefined;
+  }
+
+  /** Records a layer read whole with this rule set, and how many findings it had (idempotent). */
+  recordLayer(digest: string, ruleset: string, findings: number): void {
+    this.db.prepare('INSERT OR IGNORE INTO scanned_layers (digest, ruleset, findings, scanned_at) VALUES (?, ?, ?, ?)')
+      .run(digest, ruleset, findings, new Date().toISOString());
+  }
+
   // ---- merging shards ----
 
   /** Unions another datastore into this one (idempotent). The other file is only read. */
@@ -419,6 +432,7 @@ export class SweepStore implements ScannedCommits {
           INSERT OR IGNORE INTO findings SELECT * FROM other.findings;
           INSERT OR IGNORE INTO occurrences SELECT * FROM other.occurrences;
           INSERT OR IGNORE INTO triage_log SELECT * FROM other.triage_log;
+          INSERT OR IGNORE INTO scanned_layers SELECT * FROM other.scanned_layers;
           INSERT INTO verifications SELECT * FROM other.verifications WHERE true
             ON CONFLICT (fingerprint) DO UPDATE SET status = excluded.status, identity = excluded.identity, provider = excluded.provider,
               reason = excluded.reason, checked_at = excluded.checked_at WHERE excluded.checked_at > verifications.checked_at;
