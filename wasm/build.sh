@@ -7,21 +7,24 @@ set -euo pipefail
 # Debian's emscripten runs its JS tools with the node on PATH, which may not search Debian's node modules (acorn).
 export NODE_PATH="${NODE_PATH:+$NODE_PATH:}/usr/share/nodejs:/usr/lib/nodejs"
 here="$(cd "$(dirname "$0")" && pwd)"
-re2pkg="$(cd "$here/../node_modules/re2" && pwd)"
+re2pkg="$(cd "${RE2_PACKAGE:-$here/../node_modules/re2}" && pwd)"
 command -v em++ >/dev/null || { echo "build.sh: em++ not found (apt-get install emscripten)" >&2; exit 2; }
 # Objects are kept between runs (wasm/.build, not committed): a re-run compiles only what changed.
 work="$here/.build"
 mkdir -p "$work"
 
 # node-re2's JS-to-RE2 pattern translation; its Node addon header is replaced by the two helpers pattern.cc uses.
-cp "$re2pkg/lib/pattern.cc" "$re2pkg/lib/pattern.h" "$re2pkg/lib/unicode_properties.h" "$work/"
+cp "$re2pkg/lib/pattern.cc" "$re2pkg/lib/pattern.h" "$work/"
+[ -f "$re2pkg/lib/unicode_properties.h" ] && cp "$re2pkg/lib/unicode_properties.h" "$work/"
 {
   echo '#pragma once'
   echo '#include <cstddef>'
   sed -n '/^inline size_t getUtf8CharSize(char ch)$/,/^}$/p' "$re2pkg/lib/wrapped_re2.h"
   sed -n '/^inline size_t getUtf8CharSize(char ch, size_t remaining)$/,/^}$/p' "$re2pkg/lib/wrapped_re2.h"
 } > "$work/wrapped_re2.h"
-grep -q 'remaining' "$work/wrapped_re2.h" || { echo "build.sh: getUtf8CharSize not found in node-re2's wrapped_re2.h" >&2; exit 1; }
+grep -q 'getUtf8CharSize' "$work/wrapped_re2.h" || { echo "build.sh: getUtf8CharSize not found in node-re2's wrapped_re2.h" >&2; exit 1; }
+# Newer node-re2 (1.27) skips an empty \B match inside a UTF-8 sequence; mirror whatever this version does.
+nonword=0; grep -q 'hasNonWordBoundary' "$re2pkg/lib/wrapped_re2.h" && nonword=1
 
 # The C++ sources node-re2 compiles on Linux (the first "sources" list of its binding.gyp), less its addon files.
 mapfile -t sources < <(node -e '
@@ -45,7 +48,7 @@ for src in "${sources[@]}" ; do
   i=$((i + 1)); if (( i % jobs == 0 )); then wait; fi
 done
 em++ "${flags[@]}" -c "$work/pattern.cc" -o "$work/pattern.o" &
-em++ "${flags[@]}" -c "$here/re2.cc" -o "$work/lw.o" &
+em++ "${flags[@]}" -DLW_NONWORD_FIX=$nonword -c "$here/re2.cc" -o "$work/lw.o" &
 wait
 exports='["_lw_alloc","_lw_free","_lw_error","_lw_compile","_lw_release","_lw_groups","_lw_match","_lw_test","_lw_set_new","_lw_set_add","_lw_set_compile","_lw_set_match","_lw_set_release"]'
 em++ -O3 "${objs[@]}" "$work/pattern.o" "$work/lw.o" -o "$work/re2.js" \

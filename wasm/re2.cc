@@ -21,9 +21,9 @@ std::string lastError;
 
 struct Regex {
   re2::RE2 re;
-  bool nonWordBoundary;  // node-re2: an empty match inside a UTF-8 sequence is skipped when the pattern has \B
+  bool nonWordBoundary;  // node-re2 1.27: an empty match inside a UTF-8 sequence is skipped when the pattern has \B
   Regex(const std::string &pattern, const re2::RE2::Options &options)
-      : re(pattern, options), nonWordBoundary(pattern.find("\\B") != std::string::npos) {}
+      : re(pattern, options), nonWordBoundary(LW_NONWORD_FIX && pattern.find("\\B") != std::string::npos) {}
 };
 
 re2::RE2::Options optionsFor(int flags) {

@@ -53,7 +53,7 @@ function loadEngine(): Engine {
       if (wanted === 'native') throw new Error(`leakward: ${REGEX_ENGINE_ENV}=native but ${why}`);
       if (isMainThread) {
         process.stderr.write(
-          `leakward: ${why}; using RE2 compiled to WebAssembly, which scans about 3x slower. For the native engine ` +
+          `leakward: ${why}; using RE2 compiled to WebAssembly, which is slower (scans take about 1.5x as long). For the native engine ` +
             'install a C++ compiler, make and Python 3, then run `npm rebuild re2` (or `npm install re2`).\n',
         );
       }
