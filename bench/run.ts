@@ -18,6 +18,7 @@ const scenarios: Record<string, () => Promise<{ run(argv: string[]): Promise<voi
   queue: () => import('./queue.bench.js'),
   sweep: () => import('./sweep.bench.js'),
   image: () => import('./image.bench.js'),
+  startup: () => import('./startup.bench.js'),
 };
 
 const argv = process.argv.slice(2);

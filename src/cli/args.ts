@@ -6,7 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { ReportFormat } from '../report/types.js';
-import { UsageError } from './io.js';
+import { argsError, UsageError } from './io.js';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -34,7 +34,8 @@ export const reportOptions = {
 } as const satisfies Options;
 
 export const reportHelp = `report options:
-  -c, --config FILE         rules config (default: LEAKWARD_CONFIG, .leakward.toml, .gitleaks.toml, built-in)
+  -c, --config FILE         rules config (default: $LEAKWARD_CONFIG, else $GITLEAKS_CONFIG, else .leakward.toml,
+                            else .gitleaks.toml in the scanned folder, else the built-in rules)
   -f, --format FMT          text (default), json or sarif
   -o, --output FILE         write the report to FILE instead of stdout
       --redact[=N]          hide N% of each secret; bare --redact hides all of it
@@ -92,7 +93,7 @@ export function parseCommandArgs(args: string[], own: Options): ParsedCommand {
   try {
     return parseArgs({ args: normalised, options: { ...reportOptions, ...own }, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw argsError(err);
   }
 }
 

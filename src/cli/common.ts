@@ -54,6 +54,8 @@ export interface FindingsCommand {
    * false`). Either way the command exits 2; the caller prints its own message.
    */
   readonly failure?: () => { readonly message: string; readonly scanned: boolean } | undefined;
+  /** Called when the scan is over, before anything is reported (history clears its progress line there). */
+  readonly onScanned?: () => void;
 }
 
 /** Scans, filters, reports; returns the exit code (0 clean, flags.exitCode on findings). */
@@ -98,6 +100,7 @@ export async function runFindingsCommand(cmd: FindingsCommand): Promise<number> 
     if (!writing && !atLeastSeverity(f, flags.minSeverity)) continue;
     if (writing || !suppressed(f)) findings.push(f);
   }
+  cmd.onScanned?.();
   findings.sort(byLocation);
   const failed = cmd.failure?.();
   if (failed && (!failed.scanned || writing)) return 2; // nothing to report, or a baseline that would miss things

@@ -35,6 +35,28 @@ function quietWhenClosed(stream: NodeJS.WriteStream): NodeJS.WriteStream {
   return stream;
 }
 
+/** An option the command does not know; `main` names the command's --help. */
+export class UnknownOptionError extends UsageError {
+  constructor(readonly option: string) {
+    super(`unknown option '${option}'`);
+  }
+}
+
+/** A `node:util` parseArgs error as a UsageError, in our words (its own are long and name no --help). */
+export function argsError(err: unknown): UsageError {
+  const code = (err as { code?: unknown }).code;
+  const message = err instanceof Error ? err.message : String(err);
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const option = /^Unknown option '([^']*)'/.exec(message)?.[1];
+    if (option !== undefined) return new UnknownOptionError(option);
+  }
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const m = /^Option '(?:-\w, )?(--[\w-]+)[^']*' argument missing/.exec(message);
+    if (m) return new UsageError(`${m[1]} needs a value`);
+  }
+  return new UsageError(message);
+}
+
 /** The process's streams, opened on first use: `process.stdin` alone costs ~2 ms, and most commands never read it. */
 export const processIO = (): CliIO => ({
   get stdin() { return process.stdin; },

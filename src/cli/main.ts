@@ -1,4 +1,4 @@
-import { processIO, UsageError, type CliIO, type Command } from './io.js';
+import { processIO, UnknownOptionError, UsageError, type CliIO, type Command } from './io.js';
 
 /** Subcommands load lazily so `leakward staged` never pays for the masker and vice versa. */
 const commands: Record<string, () => Promise<Command>> = {
@@ -55,6 +55,10 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   try {
     return await (await load())(rest, io);
   } catch (err) {
+    if (err instanceof UnknownOptionError) {
+      io.stderr.write(`leakward ${name}: ${err.message} (see leakward ${name} --help)\n`);
+      return 2;
+    }
     if (err instanceof UsageError) {
       io.stderr.write(`leakward ${name}: ${err.message}\n`);
       return 2;

@@ -6,7 +6,8 @@
  * Errors name the file, the line and the rule (`ConfigError`). Unknown keys are an error in leakward's own files
  * and a warning in gitleaks' (gitleaks grows keys we may not know yet; a migrating user must not be blocked).
  */
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { childTables, locateTables, nthTable, type TableLocation } from './config-lines.js';
@@ -68,36 +69,57 @@ export const compiledPackFile: string = path.join(packageRoot, 'dist', 'pack.jso
 /**
  * The built-in rule pack: every `patterns/*.toml`, in file-name order, loaded once per process.
  * Reads the precompiled `dist/pack.json` (about 2 ms, against ~300 ms to parse the TOML and check every regex)
- * unless a pattern file is newer than it.
+ * unless the pattern files' contents differ from those it was built from (`sourceHash`). Never by timestamps: npm
+ * stamps extracted files with the time of extraction, `patterns/` after `dist/`, so every install looked stale.
  */
 let builtin: Config | undefined;
+let precompiled = false;
 export function builtinConfig(): Config {
   if (builtin) return builtin;
   const files = readdirSync(patternsDir).filter((f) => f.endsWith('.toml')).sort();
-  builtin = readCompiledPack(files) ?? compilePack(files);
+  const sources = files.map((f) => readFileSync(path.join(patternsDir, f)));
+  builtin = readCompiledPack(files, sources) ?? compilePack(files, sources);
   return builtin;
 }
 
-function readCompiledPack(files: readonly string[]): Config | undefined {
+/** Whether the last `builtinConfig()` came from the precompiled pack (the installed-package test checks it). */
+export function builtinPackSource(): 'precompiled' | 'compiled at run time' | undefined {
+  return builtin === undefined ? undefined : precompiled ? 'precompiled' : 'compiled at run time';
+}
+
+/** The pattern files' identity: names and contents, in order (~1 ms for the whole pack). */
+export function patternsHash(files: readonly string[], sources: readonly Buffer[]): string {
+  const h = createHash('sha256');
+  files.forEach((f, i) => {
+    h.update(`${f}\0${sources[i]!.length}\0`);
+    h.update(sources[i]!);
+  });
+  return h.digest('hex');
+}
+
+/** On-disk form of the precompiled pack. */
+interface CompiledPack extends Config {
+  readonly sourceHash: string;
+}
+
+function readCompiledPack(files: readonly string[], sources: readonly Buffer[]): Config | undefined {
   try {
-    const built = statSync(compiledPackFile).mtimeMs;
-    if (files.some((f) => statSync(path.join(patternsDir, f)).mtimeMs > built)) return undefined;
-    const pack = JSON.parse(readFileSync(compiledPackFile, 'utf8')) as Config;
-    if (pack.files.length !== files.length) return undefined;
+    const pack = JSON.parse(readFileSync(compiledPackFile, 'utf8')) as CompiledPack;
+    if (pack.sourceHash !== patternsHash(files, sources)) return undefined;
     // Every pattern in the built pack was checked when it was built.
     for (const a of pack.allowlists) markChecked(a);
     for (const r of pack.rules) for (const a of r.allowlists ?? []) markChecked(a);
-    return freezeConfig(pack);
+    precompiled = true;
+    // The pack was built elsewhere (another checkout, the publisher's machine): name the files where they are now.
+    return freezeConfig({ ...pack, files: files.map((f) => path.join(patternsDir, f)) });
   } catch {
     return undefined;
   }
 }
 
-function compilePack(files: readonly string[]): Config {
-  const parts = files.map((f) => {
-    const file = path.join(patternsDir, f);
-    return parseFile(readFileSync(file, 'utf8'), file, 'leakward');
-  });
+function compilePack(files: readonly string[], sources: readonly Buffer[]): Config {
+  precompiled = false;
+  const parts = files.map((f, i) => parseFile(sources[i]!.toString('utf8'), path.join(patternsDir, f), 'leakward'));
   const pack = freezeConfig({
     rules: parts.flatMap((p) => p.rules),
     allowlists: parts.flatMap((p) => p.allowlists),
@@ -111,8 +133,10 @@ function compilePack(files: readonly string[]): Config {
 /** Parses and checks every pattern file and writes `dist/pack.json`; a broken pack fails the build. */
 export function writeCompiledPack(): Config {
   const files = readdirSync(patternsDir).filter((f) => f.endsWith('.toml')).sort();
-  const pack = compilePack(files);
-  writeFileSync(compiledPackFile, JSON.stringify(pack));
+  const sources = files.map((f) => readFileSync(path.join(patternsDir, f)));
+  const pack = compilePack(files, sources);
+  const onDisk: CompiledPack = { ...pack, files, sourceHash: patternsHash(files, sources) };
+  writeFileSync(compiledPackFile, JSON.stringify(onDisk));
   // The scanner's construction work for this pack (keyword automata, regex widths): see pack-tables.ts.
   const withRegex = pack.rules.filter((r) => r.regex !== undefined);
   writePackTables(

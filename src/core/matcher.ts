@@ -420,7 +420,9 @@ export class Matcher {
   private runRule(rule: CompiledRule, buf: Buffer, from: number, to: number, out: Candidate[]): void {
     const re = rule.regex;
     const prefix = rule.lazyPrefix;
-    const view = to === buf.length ? buf : buf.subarray(0, to);
+    // A fresh view per search loop, even when it spans the whole buffer: the WebAssembly engine keys its copy of
+    // the text on the Buffer object, and `buf` is refilled between chunks (see ByteRegex.exec).
+    const view = buf.subarray(0, to);
     let pos = from;
     let floor = from; // the previous match's end: an extended start never goes below it
     while (pos < to) {

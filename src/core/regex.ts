@@ -9,13 +9,75 @@
  * overhead whatever the buffer size (measured: 8 MiB buffer with lastIndex near the end ≈ 300 ns).
  */
 import { createRequire } from 'node:module';
-import type RE2Module from 're2';
 import { maxMatchBytes } from './regex-width.js';
+import { isMainThread } from 'node:worker_threads';
+import { WasmRE2, WasmRE2Set } from './re2-wasm.js';
 
-// `require`, not `import`: loading a CommonJS package through the ESM loader lexes its source for named exports
-// (~2 ms of every CLI start-up; re2 is loaded by every command that scans).
-const RE2 = createRequire(import.meta.url)('re2') as typeof RE2Module;
-type RE2 = RE2Module;
+/** The part of node-re2's API this file uses; `re2-wasm.ts` provides the same for the fallback engine. */
+interface RE2 {
+  lastIndex: number;
+  exec(input: Buffer): { readonly index: number; readonly indices?: unknown } | null;
+  test(input: Buffer | string): boolean;
+}
+interface RE2Set {
+  match(input: Buffer): number[];
+}
+interface Engine {
+  readonly name: RegexEngineName;
+  readonly RE2: new (pattern: string, flags: string) => RE2;
+  readonly Set: new (patterns: readonly string[], flags: string, options: { maxMem: number }) => RE2Set;
+}
+
+/** `native`: the `re2` npm package's C++ module; `wasm`: the same RE2 compiled to WebAssembly (slower). */
+export type RegexEngineName = 'native' | 'wasm';
+
+/** Environment variable that picks the engine: `wasm` forces the fallback, `native` refuses it. */
+export const REGEX_ENGINE_ENV = 'LEAKWARD_REGEX_ENGINE';
+
+/**
+ * The native engine when it loads, else the WebAssembly one, with one line on stderr saying why and how to get the
+ * native engine (the main thread only: worker threads load this module too). `re2` is an optional dependency: an
+ * install without a C++ toolchain leaves it out (or half-built) and leakward still works.
+ */
+function loadEngine(): Engine {
+  const wanted = process.env[REGEX_ENGINE_ENV];
+  if (wanted !== 'wasm') {
+    try {
+      // `require`, not `import`: loading a CommonJS package through the ESM loader lexes its source for named
+      // exports (~2 ms of every CLI start-up; re2 is loaded by every command that scans).
+      const require = createRequire(import.meta.url);
+      const native = require('re2') as Engine['RE2'] & { Set: Engine['Set'] };
+      return { name: 'native', RE2: native, Set: native.Set };
+    } catch (err) {
+      const why = nativeLoadFailure(err);
+      if (wanted === 'native') throw new Error(`leakward: ${REGEX_ENGINE_ENV}=native but ${why}`);
+      if (isMainThread) {
+        process.stderr.write(
+          `leakward: ${why}; using RE2 compiled to WebAssembly, which is slower (scans take about 1.5x as long). For the native engine ` +
+            'install a C++ compiler, make and Python 3, then run `npm rebuild re2` (or `npm install re2`).\n',
+        );
+      }
+    }
+  }
+  return { name: 'wasm', RE2: WasmRE2, Set: WasmRE2Set };
+}
+
+function nativeLoadFailure(err: unknown): string {
+  const code = typeof err === 'object' && err !== null && 'code' in err ? (err as { code: unknown }).code : undefined;
+  const first = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+  if (code === 'MODULE_NOT_FOUND') {
+    return /re2\.node/.test(first ?? '') ? 'the native RE2 engine (npm package re2) was not built' : 'the native RE2 engine (npm package re2) is not installed';
+  }
+  return `the native RE2 engine (npm package re2) did not load (${first})`;
+}
+
+const engine = loadEngine();
+const RE2 = engine.RE2;
+
+/** Which engine this process matches with. */
+export function regexEngine(): RegexEngineName {
+  return engine.name;
+}
 
 /** Why a pattern is not valid RE2 syntax, or undefined when it compiles. */
 export function checkRegex(pattern: string): string | undefined {
@@ -226,6 +288,8 @@ export class ByteRegex {
   /**
    * The leftmost match in `buf` starting at or after byte `from`, or null. Bytes before `from` still count as context
    * for `\b` / `^`; the end of `buf` is the end of the text (pass a subarray to bound the search).
+   * Do not change a Buffer's bytes between calls that pass the same Buffer object: the WebAssembly engine copies
+   * the text into its memory once per Buffer object (pass a fresh `subarray` view after refilling a buffer).
    */
   exec(buf: Buffer, from: number): ByteMatch | null {
     const search = this.search;
@@ -319,9 +383,9 @@ export function compileRegex(pattern: string): ByteRegex {
  * benchmark (bench/core.bench.ts); the scanner uses the keyword automaton instead (faster, see the report there).
  */
 export class RegexSet {
-  private readonly set: InstanceType<typeof RE2.Set>;
+  private readonly set: RE2Set;
   constructor(patterns: readonly string[], maxMem = 64 << 20) {
-    this.set = new RE2.Set(patterns, 'u', { maxMem });
+    this.set = new engine.Set(patterns, 'u', { maxMem });
   }
   match(buf: Buffer): number[] {
     return this.set.match(buf);

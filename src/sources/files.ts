@@ -14,14 +14,21 @@
  *    path-only rules (e.g. `*.p12`) still fire on it.
  * 6. Memory grows with folder depth and width, not with the file count (except: followed links keep a set of
  *    the real folders walked, and overlapping named paths a set of the files yielded).
+ * 7. Dependency folders met while walking (`node_modules`, virtualenvs, `vendor/bundle`, … see `isDependencyDir`)
+ *    are skipped (reported as 'dependencies') unless `includeDependencies`: they hold other people's code and test
+ *    fixtures, thousands of findings nobody can act on (gitleaks skips them through its default allowlist). A
+ *    folder named as a path is always walked, whatever its name. Git's own list is taken as it is.
+ * 8. leakward's own installed package (this code's package root, when it sits in a `node_modules`) is never
+ *    scanned, in git and walk mode alike, unless a path inside it is named: its rule examples look like secrets.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { packageRoot } from '../core/paths.js';
 import type { Fragment, Source } from '../core/types.js';
 
 /** Why a file was not scanned (or not scanned in full). */
-export type SkipReason = 'binary' | 'too-large' | 'unreadable' | 'symlink';
+export type SkipReason = 'binary' | 'too-large' | 'unreadable' | 'symlink' | 'dependencies';
 /** Called once per skipped file or folder; `path` is relative to the scan root. Never given file content. */
 export type SkipHandler = (path: string, reason: SkipReason, detail?: string) => void;
 
@@ -40,8 +47,42 @@ export interface FilesSourceOptions {
   readonly followSymlinks?: boolean;
   /** Bytes; a larger file is reported as 'too-large' and yielded with empty content (path-only rules still run). */
   readonly maxFileSize?: number;
+  /** Walk into dependency folders (`node_modules`, virtualenvs, …) met during a walk. Default false. */
+  readonly includeDependencies?: boolean;
   readonly onSkip?: SkipHandler;
 }
+
+/** Folder names that only ever hold installed dependencies (package managers' install targets). */
+const DEPENDENCY_NAMES = new Set([
+  'node_modules', 'bower_components', 'jspm_packages', // npm, yarn, pnpm, Bower, jspm
+  'site-packages', 'dist-packages', '__pypackages__', '.tox', '.nox', // Python (a virtualenv: see pyvenv.cfg)
+  'Pods', // CocoaPods
+]);
+/** Dependency folders known by their parent's name too (`vendor` alone is often a project's own code). */
+const DEPENDENCY_PATHS = new Set([
+  'vendor/bundle', // Bundler --path / --deployment
+  'Carthage/Checkouts',
+  '.build/checkouts', // SwiftPM
+  '.m2/repository', // Maven's local repository
+  '.gradle/caches',
+  '.cargo/registry',
+  'pkg/mod', // Go module cache (GOPATH)
+]);
+
+/**
+ * Whether the folder `name` inside `parentName` holds installed dependencies. Virtualenvs, whatever their name, are
+ * recognised by their `pyvenv.cfg` when their entries are read (see walkDir).
+ */
+export function isDependencyDir(parentName: string, name: string): boolean {
+  return DEPENDENCY_NAMES.has(name) || DEPENDENCY_PATHS.has(`${parentName}/${name}`);
+}
+
+/** leakward's own package when installed as a dependency (its rule examples look like secrets), else undefined. */
+const ownInstalledPackage: string | undefined = path.basename(path.dirname(packageRoot)) === 'node_modules' ||
+  path.basename(path.dirname(path.dirname(packageRoot))) === 'node_modules' // a scoped name: node_modules/@x/leakward
+  ? packageRoot // real path: Node resolves links when it loads a module
+  : undefined;
+const ownName = path.basename(packageRoot);
 
 const EMPTY: Buffer = Buffer.alloc(0);
 
@@ -95,6 +136,9 @@ interface WalkState {
   readonly seenDirs: Set<string>;
   /** Absolute paths of files already yielded, when several paths are named (they may overlap); else undefined. */
   readonly seenFiles: Set<string> | undefined;
+  readonly includeDependencies: boolean;
+  /** leakward's own installed package folder, unless a named path lies inside it (then undefined). */
+  readonly ownPackage: string | undefined;
 }
 
 async function* walkFiles(options: FilesSourceOptions, signal: AbortSignal | undefined): AsyncGenerator<Fragment> {
@@ -109,9 +153,15 @@ async function* walkFiles(options: FilesSourceOptions, signal: AbortSignal | und
     signal,
     seenDirs: new Set(),
     seenFiles: options.paths && options.paths.length > 1 ? new Set() : undefined,
+    includeDependencies: options.includeDependencies ?? false,
+    ownPackage: undefined,
   };
   const useGit = options.useGit ?? true;
-  for (const p of options.paths && options.paths.length > 0 ? options.paths : ['.']) {
+  const named = options.paths && options.paths.length > 0 ? options.paths : ['.'];
+  if (ownInstalledPackage && !named.some((p) => isInside(realPath(path.resolve(root, p)), ownInstalledPackage))) {
+    (st as { ownPackage: string | undefined }).ownPackage = ownInstalledPackage;
+  }
+  for (const p of named) {
     signal?.throwIfAborted();
     const abs = path.resolve(root, p);
     const rel = relPath(root, abs);
@@ -134,9 +184,9 @@ async function* walkFiles(options: FilesSourceOptions, signal: AbortSignal | und
     if (stat.isDirectory()) {
       // A folder the caller named that git ignores (a node_modules, a build output) is scanned whole: naming it is
       // asking for it, and git would list nothing in it.
-      const named = options.paths !== undefined && options.paths.length > 0;
-      if (useGit && !(named && (await gitIgnores(abs))) && (yield* gitList(st, abs))) continue;
-      yield* walkDir(st, abs);
+      const namedByCaller = options.paths !== undefined && options.paths.length > 0;
+      if (useGit && !(namedByCaller && (await gitIgnores(abs))) && (yield* gitList(st, abs))) continue;
+      yield* walkDir(st, abs, st.includeDependencies || namesDependencyDir(abs));
     } else if (stat.isFile()) {
       const f = fileFragment(st, abs, rel, stat.size);
       if (f) yield f;
@@ -155,6 +205,9 @@ function gitIgnores(dir: string): Promise<boolean> {
 
 /** Lists a folder with git; returns false (having yielded nothing) when it is not in a git work tree. */
 async function* gitList(st: WalkState, dir: string): AsyncGenerator<Fragment, boolean> {
+  // leakward's own package, as git names it from `dir` (an untracked, not ignored node_modules lists it).
+  const ownRel = st.ownPackage && isInside(st.ownPackage, realPath(dir)) ? path.relative(realPath(dir), st.ownPackage) : undefined;
+  const ownPrefix = ownRel ? (path.sep === '/' ? ownRel : ownRel.split(path.sep).join('/')) + '/' : undefined;
   const child = spawn('git', ['ls-files', '-z', '-c', '-o', '--exclude-standard'], {
     cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -186,6 +239,7 @@ async function* gitList(st: WalkState, dir: string): AsyncGenerator<Fragment, bo
         // Unmerged (conflicted) paths are listed once per stage, next to each other.
         if (name === last) continue;
         last = name;
+        if (ownPrefix && name.startsWith(ownPrefix)) continue;
         const f = gitEntry(st, dir, name);
         if (f) yield f;
       }
@@ -234,7 +288,14 @@ function gitEntry(st: WalkState, dir: string, name: string): Fragment | undefine
   return fileFragment(st, abs, rel, stat.size);
 }
 
-async function* walkDir(st: WalkState, dir: string): AsyncGenerator<Fragment> {
+/** Whether a named folder is, or lies inside, a dependency folder: then everything under it is walked. */
+function namesDependencyDir(abs: string): boolean {
+  const parts = realPath(abs).split(path.sep);
+  for (let i = 1; i < parts.length; i++) if (isDependencyDir(parts[i - 1]!, parts[i]!)) return true;
+  return fs.existsSync(path.join(abs, 'pyvenv.cfg'));
+}
+
+async function* walkDir(st: WalkState, dir: string, includeDependencies: boolean): AsyncGenerator<Fragment> {
   if (!markDir(st, dir)) return;
   // Depth first with an explicit stack of pending folders; entries sorted for a stable order.
   // Followed links to folders wait until every real folder was walked, so a file is reported under its
@@ -259,8 +320,14 @@ async function* walkDir(st: WalkState, dir: string): AsyncGenerator<Fragment> {
       st.onSkip(relPath(st.root, current), 'unreadable', errCode(err) ?? String(err));
       continue;
     }
+    // A virtualenv, whatever its name (`.venv`, `env`, `py311`): Python writes pyvenv.cfg at its top.
+    if (!includeDependencies && current !== dir && entries.some((e) => e.name === 'pyvenv.cfg' && e.isFile())) {
+      st.onSkip(relPath(st.root, current), 'dependencies', 'virtualenv');
+      continue;
+    }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const subdirs: string[] = [];
+    const currentName = path.basename(current);
     for (const e of entries) {
       st.signal?.throwIfAborted();
       if (e.name === '.git') continue; // a folder, or a worktree's `.git` file
@@ -268,6 +335,11 @@ async function* walkDir(st: WalkState, dir: string): AsyncGenerator<Fragment> {
       const rel = relPath(st.root, abs);
       if (e.isDirectory()) {
         if (st.exclude?.(rel)) continue;
+        if (st.ownPackage !== undefined && e.name === ownName && realPath(abs) === st.ownPackage) continue;
+        if (!includeDependencies && isDependencyDir(currentName, e.name)) {
+          st.onSkip(rel, 'dependencies');
+          continue;
+        }
         if (markDir(st, abs)) subdirs.push(abs);
       } else if (e.isFile()) {
         const f = fileFragment(st, abs, rel, -1);
@@ -348,6 +420,19 @@ function fileFragment(st: WalkState, abs: string, rel: string, size: number): Fr
     }
   }
   return { path: rel, filePath: abs };
+}
+
+function realPath(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
+/** Whether `p` is `dir` or lies inside it (both absolute). */
+function isInside(p: string, dir: string): boolean {
+  return p === dir || p.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
 }
 
 function relPath(root: string, abs: string): string {

@@ -250,6 +250,7 @@ export async function run(args: string[], io: CliIO): Promise<number> {
       : undefined;
     code = await runFindingsCommand({
       io, root: repo, flags: { ...flags, threads }, config, fragments, failure,
+      ...(progress ? { onScanned: () => progress.stop() } : {}),
       ...(prePush ? { adviceOnFindings: prePushAdvice } : {}), ...(verify ? { verify, readText: readText! } : {}),
     });
   } finally {
@@ -320,7 +321,11 @@ class Progress {
     const line = `leakward: ${this.done}${total} commits  ${this.mb.toFixed(1)} MB  ${rate.toFixed(0)} commits/s${eta}`;
     this.out.write(`\r${line.slice(0, (this.out.columns || 80) - 1)}\x1b[K`);
   }
+  private stopped = false;
+  /** Clears the line: before the report, so findings never print over it. */
   stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
     clearInterval(this.timer);
     this.out.write('\r\x1b[K');
   }

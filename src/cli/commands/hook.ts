@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import path from 'node:path';
-import { UsageError, type CliIO } from '../io.js';
+import { argsError, UsageError, type CliIO } from '../io.js';
 import { hookPlace, installHook, uninstallHook, type HookName } from './hook-install.js';
 
 const help = `usage: leakward hook install [--pre-push] [--repo DIR] [--force]
@@ -23,7 +23,7 @@ export async function run(args: string[], io: CliIO): Promise<number> {
       'pre-push': { type: 'boolean' }, repo: { type: 'string' }, force: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     } });
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw argsError(err);
   }
   if (parsed.values.help) { io.stdout.write(help); return 0; }
   const [action, ...extra] = parsed.positionals;

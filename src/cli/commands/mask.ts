@@ -15,7 +15,7 @@ import { Readable, type Writable } from 'node:stream';
 import {
   createMaskStream, parseSecretsFile, secretsFromEnv, SecretRegistry, DEFAULT_SECRET_ENV_GLOBS, normalizeSecret, type MaskStream,
 } from '../../index.js';
-import { UsageError, type CliIO } from '../io.js';
+import { UnknownOptionError, UsageError, type CliIO } from '../io.js';
 
 /** The default globs as help text: `*PWD (not PWD, OLDPWD)`, wrapped to the option column. */
 const defaultGlobsHelp = (): string => {
@@ -83,7 +83,7 @@ function parseArgs(args: string[]): MaskArgs {
     else if (name === '--secret-env-pattern') (out.patterns ??= []).push(value(name));
     else if (name === '--secrets-file') out.secretsFiles.push(value(name));
     else if (a === '--no-rules') out.rules = false;
-    else if (a.startsWith('-')) throw new UsageError(`unknown option '${a}' (see leakward mask --help)`);
+    else if (a.startsWith('-')) throw new UnknownOptionError(a);
     else {
       out.command = args.slice(i);
       break;

@@ -13,6 +13,9 @@ so .gitignore is honoured. Exit codes: 0 clean, 1 findings (--exit-code), 2 usag
 
 scan options:
       --no-git              walk the folders instead of asking git for the file list
+      --include-dependencies
+                            walk into dependency folders too (node_modules, virtualenvs, vendor/bundle, ...;
+                            skipped by default when walking outside git; a folder named as PATH is always scanned)
       --include GLOB        scan only paths matching GLOB (repeatable)
       --exclude GLOB        skip paths matching GLOB (repeatable)
       --max-file-size MB    skip larger files (default 100)
@@ -23,6 +26,7 @@ ${verifyHelp}`;
 export async function run(args: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, {
     'no-git': { type: 'boolean' },
+    'include-dependencies': { type: 'boolean' },
     include: { type: 'string', multiple: true },
     exclude: { type: 'string', multiple: true },
     'max-file-size': { type: 'string' },
@@ -58,7 +62,11 @@ export async function run(args: string[], io: CliIO): Promise<number> {
     paths: paths.map((p) => path.resolve(io.cwd, p)),
     useGit: values['no-git'] !== true,
     followSymlinks: values['follow-symlinks'] === true,
+    includeDependencies: values['include-dependencies'] === true,
     maxFileSize,
+    onSkip: (file: string, reason: string, detail?: string) => {
+      if (reason === 'unreadable' || flags.verbose) io.stderr.write(`leakward: skipped ${file} (${reason}${detail ? `: ${detail}` : ''})\n`);
+    },
     ...(values['include'] ? { include: values['include'] as string[] } : {}),
     ...(values['exclude'] ? { exclude: values['exclude'] as string[] } : {}),
   });
