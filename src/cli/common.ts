@@ -21,7 +21,9 @@ import type { ReportFlags, VerifyFlags } from './args.js';
 /** Loads the config, printing its warnings; a broken config is a usage error (exit 2). */
 export async function loadCommandConfig(io: CliIO, root: string, flags: ReportFlags): Promise<Config> {
   try {
-    const config = await loadConfig({ root, env: io.env, ...(flags.config ? { configPath: flags.config } : {}) });
+    const config = await loadConfig({
+      root, cwd: io.cwd, env: io.env, strict: flags.strictConfig === true, ...(flags.config ? { configPath: flags.config } : {}),
+    });
     for (const w of config.warnings) io.stderr.write(`leakward: warning: ${w}\n`);
     return config;
   } catch (err) {

@@ -3,10 +3,15 @@
  * `.gitleaks.toml` unchanged, with gitleaks' semantics (a config replaces the built-in rules unless it says
  * `[extend] useDefault = true` or `[extend] path = …`; `disabledRules`, `[allowlist]`, `[[allowlists]]`).
  *
- * Errors name the file, the line and the rule (`ConfigError`). Unknown keys are an error in leakward's own files
- * and a warning in gitleaks' (gitleaks grows keys we may not know yet; a migrating user must not be blocked).
+ * Errors name the file, the line and the rule (`ConfigError`). Unknown keys and duplicate rule ids are warnings
+ * naming the key and line, whatever the file is called (gitleaks grows keys we may not know yet, and ignores
+ * unknown ones; for duplicates the later definition wins, as in gitleaks), and errors under `strict`
+ * (`--strict-config`, and always for the built-in pack).
+ *
+ * As in gitleaks, a config is merged with what it extends first and validated after: a rule that only adds
+ * `[[rules.allowlists]]` to a default rule of the same id is valid (`[extend] useDefault = true`).
  */
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { childTables, locateTables, nthTable, type TableLocation } from './config-lines.js';
@@ -29,8 +34,6 @@ export class ConfigError extends Error {
   }
 }
 
-/** How strictly unknown keys are treated. */
-type Dialect = 'leakward' | 'gitleaks';
 
 const topKeys = new Set(['title', 'description', 'minVersion', 'extend', 'rules', 'allowlist', 'allowlists']);
 const extendKeys = new Set(['useDefault', 'path', 'url', 'disabledRules']);
@@ -38,7 +41,7 @@ const ruleKeys = new Set([
   'id', 'description', 'regex', 'secretGroup', 'entropy', 'keywords', 'path', 'tags', 'allowlist', 'allowlists',
   'examples', 'validate', 'confidence', 'severity',
 ]);
-/** gitleaks keys we accept but do not implement (composite rules): a warning, whatever the dialect. */
+/** gitleaks keys we accept but do not implement (composite rules): a warning, even when strict. */
 const unsupportedRuleKeys = new Set(['required', 'skipReport', 'smartFilter']);
 const allowlistKeys = new Set([
   'description', 'condition', 'matchCondition', 'regexes', 'regexTarget', 'stopwords', 'paths', 'commits', 'targetRules',
@@ -47,7 +50,8 @@ const exampleKeys = new Set(['positive', 'negative']);
 
 interface ParseContext {
   readonly file: string;
-  readonly dialect: Dialect;
+  /** Unknown keys and duplicate rule ids are errors, not warnings. */
+  readonly strict: boolean;
   readonly tables: TableLocation[];
   readonly warnings: string[];
 }
@@ -96,7 +100,7 @@ function readCompiledPack(files: readonly string[]): Config | undefined {
 function compilePack(files: readonly string[]): Config {
   const parts = files.map((f) => {
     const file = path.join(patternsDir, f);
-    return parseFile(readFileSync(file, 'utf8'), file, 'leakward');
+    return parseFile(readFileSync(file, 'utf8'), file, true);
   });
   const pack = freezeConfig({
     rules: parts.flatMap((p) => p.rules),
@@ -105,6 +109,7 @@ function compilePack(files: readonly string[]): Config {
     warnings: parts.flatMap((p) => p.warnings),
   });
   checkUniqueIds(pack.rules);
+  validateRules(pack.rules);
   return pack;
 }
 
@@ -124,22 +129,41 @@ export function writeCompiledPack(): Config {
 }
 
 export interface LoadConfigOptions {
-  /** The scan root, where `.leakward.toml` / `.gitleaks.toml` are looked for. */
+  /** The scan base, where `.leakward.toml` / `.gitleaks.toml` are looked for. */
   readonly root: string;
-  /** An explicit config file (`-c/--config`). */
+  /** An explicit config file (`-c/--config`), relative to `cwd`. */
   readonly configPath?: string;
-  /** Environment for `LEAKWARD_CONFIG` (and gitleaks' `GITLEAKS_CONFIG`). */
+  /** Environment for `LEAKWARD_CONFIG`, `LEAKWARD_CONFIG_TOML` and gitleaks' `GITLEAKS_CONFIG`, `GITLEAKS_CONFIG_TOML`. */
   readonly env?: NodeJS.ProcessEnv;
+  /** Where relative paths typed by the user (`configPath`, the environment's, `[extend] path`) start. Default `process.cwd()`. */
+  readonly cwd?: string;
+  /** Unknown keys and duplicate rule ids are errors (`--strict-config`). */
+  readonly strict?: boolean;
 }
 
+/** Config text is read up to this size: `-c /dev/zero` must stop with an error, not fill memory. */
+export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
+
 /**
- * Finds and loads the config: `--config FILE`, else `LEAKWARD_CONFIG`, else `GITLEAKS_CONFIG`, else
- * `.leakward.toml`, else `.gitleaks.toml` in the root, else the built-in pack.
+ * Finds and loads the config: `--config FILE`, else `LEAKWARD_CONFIG` (a file), else `LEAKWARD_CONFIG_TOML` (the
+ * config's text), else `GITLEAKS_CONFIG`, else `GITLEAKS_CONFIG_TOML`, else `.leakward.toml`, else `.gitleaks.toml`
+ * in the root, else the built-in pack. gitleaks' order is the same: flag, file variable, text variable, discovery.
  */
 export async function loadConfig(options: LoadConfigOptions): Promise<Config> {
-  const file = findConfigFile(options);
-  if (!file) return builtinConfig();
-  const config = loadConfigFile(file);
+  const env = options.env ?? {};
+  const cwd = options.cwd ?? process.cwd();
+  const strict = options.strict ?? false;
+  const inline = options.configPath || env['LEAKWARD_CONFIG'] ? undefined : envConfigText(env);
+  let file: string | undefined;
+  let config: Config;
+  if (inline) {
+    file = `$${inline.name}`;
+    config = resolveExtends(parseFile(inline.text, file, strict), file, { cwd, strict, depth: 0 });
+  } else {
+    file = findConfigFile(options);
+    if (!file) return builtinConfig();
+    config = loadConfigFile(file, { cwd, strict });
+  }
   // An empty or title-only config committed by mistake would turn the fail-closed hook into a no-op.
   if (config.rules.length === 0) {
     throw new ConfigError('defines no active rule (add [[rules]], or [extend] useDefault = true for the built-in ones)', file);
@@ -147,12 +171,24 @@ export async function loadConfig(options: LoadConfigOptions): Promise<Config> {
   return config;
 }
 
-/** The config file `loadConfig` would read, or undefined for the built-in pack. */
+/** `LEAKWARD_CONFIG_TOML` / `GITLEAKS_CONFIG_TOML` (config text in the environment), in `loadConfig`'s order. */
+function envConfigText(env: NodeJS.ProcessEnv): { name: string; text: string } | undefined {
+  if (env['LEAKWARD_CONFIG_TOML']) return { name: 'LEAKWARD_CONFIG_TOML', text: env['LEAKWARD_CONFIG_TOML'] };
+  if (env['GITLEAKS_CONFIG']) return undefined;
+  if (env['GITLEAKS_CONFIG_TOML']) return { name: 'GITLEAKS_CONFIG_TOML', text: env['GITLEAKS_CONFIG_TOML'] };
+  return undefined;
+}
+
+/**
+ * The config file `loadConfig` would read, or undefined for the built-in pack (or config text in the environment).
+ * A path from the command line or the environment resolves against `cwd` (never the scanned folder, which may be
+ * someone else's tree); discovery looks in `root`.
+ */
 export function findConfigFile(options: LoadConfigOptions): string | undefined {
   const env = options.env ?? {};
-  const explicit = options.configPath ?? env['LEAKWARD_CONFIG'] ?? env['GITLEAKS_CONFIG'];
+  const explicit = options.configPath || env['LEAKWARD_CONFIG'] || (env['LEAKWARD_CONFIG_TOML'] ? undefined : env['GITLEAKS_CONFIG']);
   if (explicit) {
-    const file = path.resolve(options.root, explicit);
+    const file = path.resolve(options.cwd ?? process.cwd(), explicit);
     if (!existsSync(file)) throw new ConfigError('config file not found', file);
     return file;
   }
@@ -163,32 +199,61 @@ export function findConfigFile(options: LoadConfigOptions): string | undefined {
   return undefined;
 }
 
+export interface LoadFileOptions {
+  /** Where a relative `[extend] path` is looked for first (as gitleaks); then beside the extending file. */
+  readonly cwd?: string;
+  readonly strict?: boolean;
+  readonly depth?: number;
+}
+
 /** Loads one config file, following `[extend]`. */
-export function loadConfigFile(file: string, depth = 0): Config {
-  let text: string;
+export function loadConfigFile(file: string, options: LoadFileOptions = {}): Config {
+  const strict = options.strict ?? false;
+  return resolveExtends(parseFile(readConfigText(file), file, strict), file, { cwd: options.cwd ?? process.cwd(), strict, depth: options.depth ?? 0 });
+}
+
+/** A config file's text, read in pieces up to `MAX_CONFIG_BYTES` (a device or a pipe named by mistake stops there). */
+function readConfigText(file: string): string {
+  let fd: number;
   try {
-    text = readFileSync(file, 'utf8');
+    fd = openSync(file, 'r');
   } catch (err) {
     throw new ConfigError(`cannot read config: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, file);
   }
-  return resolveExtends(parseConfigText(text, file), text, file, depth);
-}
-
-/** gitleaks configs are forgiving about keys; leakward's own are strict. */
-function dialectOf(file: string): Dialect {
-  return path.basename(file).toLowerCase().includes('gitleaks') ? 'gitleaks' : 'leakward';
+  try {
+    const parts: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const buf = Buffer.allocUnsafe(64 * 1024);
+      let n: number;
+      try {
+        n = readSync(fd, buf, 0, buf.length, null);
+      } catch (err) {
+        throw new ConfigError(`cannot read config: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, file);
+      }
+      if (n === 0) break;
+      total += n;
+      if (total > MAX_CONFIG_BYTES) throw new ConfigError(`config is larger than ${MAX_CONFIG_BYTES / 1024 / 1024} MiB; not read`, file);
+      parts.push(buf.subarray(0, n));
+    }
+    return Buffer.concat(parts).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Parses one config text without following `[extend]` (see `loadConfigFile` for that). */
-export function parseConfigText(text: string, file: string): Config {
-  return parseFile(text, file, dialectOf(file));
+export function parseConfigText(text: string, file: string, options: { strict?: boolean } = {}): Config {
+  const parsed = parseFile(text, file, options.strict ?? false);
+  if (!parsed.extend) validateRules(parsed.rules);
+  return freezeConfig(parsed);
 }
 
 interface ParsedFile extends Config {
   readonly extend?: { useDefault: boolean; path?: string; disabledRules: string[] };
 }
 
-function parseFile(text: string, file: string, dialect: Dialect): ParsedFile {
+function parseFile(text: string, file: string, strict: boolean): ParsedFile {
   let doc: Table;
   try {
     doc = loadToml().parse(text) as Table;
@@ -198,7 +263,7 @@ function parseFile(text: string, file: string, dialect: Dialect): ParsedFile {
     }
     throw err;
   }
-  const ctx: ParseContext = { file, dialect, tables: locateTables(text), warnings: [] };
+  const ctx: ParseContext = { file, strict, tables: locateTables(text), warnings: [] };
   const top = ctx.tables[0]!;
   checkKeys(ctx, doc, topKeys, top, 'top level');
 
@@ -236,8 +301,7 @@ function parseFile(text: string, file: string, dialect: Dialect): ParsedFile {
     allowlists.push(parseAllowlist(ctx, raw, loc, undefined, true));
   });
 
-  checkUniqueIds(rules, file);
-  return { rules, allowlists, files: [file], warnings: ctx.warnings, ...(extend ? { extend } : {}) };
+  return { rules: lastDefinitionWins(ctx, rules), allowlists, files: [file], warnings: ctx.warnings, ...(extend ? { extend } : {}) };
 }
 
 function parseRule(ctx: ParseContext, raw: unknown, index: number): RuleSpec {
@@ -264,7 +328,7 @@ function parseRule(ctx: ParseContext, raw: unknown, index: number): RuleSpec {
   };
   const regex = str('regex');
   const rulePath = str('path');
-  if (!regex && !rulePath) fail('a rule needs `regex`, `path`, or both');
+  // `regex` or `path` is checked after merging with what the config extends (validateRules).
   for (const [key, pattern] of [['regex', regex], ['path', rulePath]] as const) {
     if (pattern === undefined) continue;
     const problem = checkRegex(pattern);
@@ -385,34 +449,85 @@ function parseAllowlist(ctx: ParseContext, raw: unknown, loc: TableLocation, rul
   return spec;
 }
 
-function resolveExtends(parsed: ParsedFile, _text: string, file: string, depth: number): Config {
+function resolveExtends(parsed: ParsedFile, file: string, opts: { cwd: string; strict: boolean; depth: number }): Config {
   const { extend } = parsed;
   let base: Config | undefined;
+  if (extend?.path && extend.useDefault) {
+    throw new ConfigError('[extend] sets both `path` and `useDefault`; choose one (as gitleaks requires)', file);
+  }
   if (extend?.path) {
-    if (depth >= 4) throw new ConfigError('[extend] path nests more than 4 deep (a cycle?)', file);
-    base = loadConfigFile(path.resolve(path.dirname(file), extend.path), depth + 1);
+    if (opts.depth >= 4) throw new ConfigError('[extend] path nests more than 4 deep (a cycle?)', file);
+    // gitleaks opens `[extend] path` as given, so relative to the working directory; a file beside the
+    // extending config is the fallback (a config in another folder extending its neighbour).
+    const fromCwd = path.resolve(opts.cwd, extend.path);
+    const beside = path.resolve(path.dirname(file), extend.path);
+    const target = existsSync(fromCwd) || !existsSync(beside) ? fromCwd : beside;
+    base = loadConfigFile(target, { cwd: opts.cwd, strict: opts.strict, depth: opts.depth + 1 });
   } else if (extend?.useDefault) {
     base = builtinConfig();
   }
-  if (!base) return freezeConfig(parsed);
+  if (!base) {
+    if (opts.depth === 0) validateRules(parsed.rules);
+    return freezeConfig(parsed);
+  }
   const disabled = new Set(extend?.disabledRules ?? []);
+  const baseIds = new Set(base.rules.map((r) => r.id));
+  const warnings = [...base.warnings, ...parsed.warnings];
+  for (const id of disabled) {
+    if (!baseIds.has(id) && !parsed.rules.some((r) => r.id === id)) warnings.push(`${file}: disabledRules: no rule '${id}' in the extended config`);
+  }
   const own = new Map(parsed.rules.map((r) => [r.id, r]));
-  // gitleaks: a rule redefined in the extending config overrides the base rule's fields it sets,
-  // and the allowlists of both apply.
+  // gitleaks: a rule redefined in the extending config overrides the base rule's fields it sets; tags, keywords
+  // and allowlists of both apply.
   const merged = base.rules
     .filter((r) => !disabled.has(r.id))
     .map((r) => {
       const mine = own.get(r.id);
       if (!mine) return r;
       own.delete(r.id);
-      return { ...r, ...mine, allowlists: [...(r.allowlists ?? []), ...(mine.allowlists ?? [])] };
+      const keywords = [...new Set([...(r.keywords ?? []), ...(mine.keywords ?? [])])];
+      const tags = [...new Set([...(r.tags ?? []), ...(mine.tags ?? [])])];
+      return {
+        ...r,
+        ...mine,
+        ...(keywords.length ? { keywords } : {}),
+        ...(tags.length ? { tags } : {}),
+        allowlists: [...(r.allowlists ?? []), ...(mine.allowlists ?? [])],
+      };
     });
+  const rules = [...merged, ...parsed.rules.filter((r) => own.has(r.id) && !disabled.has(r.id))];
+  // Validated only now, merged: an id that only adds allowlists to a base rule is complete.
+  if (opts.depth === 0) validateRules(rules);
   return freezeConfig({
-    rules: [...merged, ...parsed.rules.filter((r) => own.has(r.id) && !disabled.has(r.id))],
+    rules,
     allowlists: [...base.allowlists, ...parsed.allowlists],
     files: [...base.files, file],
-    warnings: [...base.warnings, ...parsed.warnings],
+    warnings,
   });
+}
+
+/** Every rule, once merged, matches something: a `regex`, a `path`, or both. */
+function validateRules(rules: readonly RuleSpec[]): void {
+  for (const r of rules) {
+    if (!r.regex && !r.path) {
+      throw new ConfigError('a rule needs `regex`, `path`, or both', r.origin?.file ?? '?', r.origin?.line, r.id);
+    }
+  }
+}
+
+/** Duplicate ids in one file: gitleaks keeps the later definition; so do we, with a warning (an error when strict). */
+function lastDefinitionWins(ctx: ParseContext, rules: RuleSpec[]): RuleSpec[] {
+  const last = new Map<string, RuleSpec>();
+  for (const r of rules) {
+    const prior = last.get(r.id);
+    if (prior) {
+      const detail = `duplicate rule id (also at line ${prior.origin?.line ?? '?'}); the later definition is used, as in gitleaks`;
+      if (ctx.strict) throw new ConfigError(detail, ctx.file, r.origin?.line, r.id);
+      ctx.warnings.push(`${ctx.file}:${r.origin?.line ?? '?'}: rule '${r.id}': ${detail}`);
+    }
+    last.set(r.id, r);
+  }
+  return rules.filter((r) => last.get(r.id) === r);
 }
 
 function checkKeys(ctx: ParseContext, t: Table, known: ReadonlySet<string>, loc: TableLocation, where: string): void {
@@ -422,8 +537,8 @@ function checkKeys(ctx: ParseContext, t: Table, known: ReadonlySet<string>, loc:
 }
 
 function unknownKey(ctx: ParseContext, key: string, line: number, where: string): void {
-  if (ctx.dialect === 'gitleaks') {
-    ctx.warnings.push(`${ctx.file}:${line}: unknown key \`${key}\` in ${where}; ignored`);
+  if (!ctx.strict) {
+    ctx.warnings.push(`${ctx.file}:${line}: unknown key \`${key}\` in ${where}; ignored (an error with --strict-config)`);
     return;
   }
   const rule = /^rule '(.*)'/.exec(where)?.[1];

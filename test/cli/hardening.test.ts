@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { packageRoot } from '../../src/core/paths.js';
@@ -157,4 +157,28 @@ test('fingerprints are lw2 (scrypt); LEAKWARD_FINGERPRINT_KEY keys them and stay
   writeFileSync(old, JSON.stringify({ version: 1, salt: 'old', fingerprints: [fingerprintV1('aws-access-token', key, 'old')] }));
   assert.equal(leakward(['scan', dir, '--baseline', old]).code, 0);
   assert.equal(leakward(['scan', dir, '--baseline', old], { env }).code, 0, 'a v1 baseline matches under any scan key');
+});
+
+test('one scan base whether one path or several are given: inside a git work tree, its top', () => {
+  const repo = tmp();
+  spawnSync('git', ['init', '-q', repo]);
+  const key = fakeKeyId(31);
+  for (const d of ['a', 'b']) {
+    mkdirSync(path.join(repo, d));
+    writeFileSync(path.join(repo, d, 'k.txt'), `key = ${key}\n`);
+  }
+  // The top's config allowlists a/: both spellings must pick it up, and report paths from the top.
+  writeFileSync(path.join(repo, '.leakward.toml'), "[extend]\nuseDefault = true\n[[allowlists]]\npaths = ['''^a/''']\n");
+  for (const args of [['a'], ['a', 'b'], ['b']]) {
+    const r = leakward(['scan', '--no-git', '-f', 'json', ...args], { cwd: repo });
+    const files = (JSON.parse(r.stdout) as { File: string }[]).map((f) => f.File);
+    assert.deepEqual(files, args.includes('b') ? ['b/k.txt'] : [], `scan ${args.join(' ')}: ${r.stderr}`);
+  }
+  // -c is relative to the working directory, never to the scanned folder.
+  const elsewhere = tmp();
+  writeFileSync(path.join(elsewhere, 'only-a.toml'), "[[rules]]\nid = 'nothing'\nregex = 'zzzz-never'\n");
+  mkdirSync(path.join(repo, 'ci'));
+  writeFileSync(path.join(repo, 'ci', 'only-a.toml'), "[[rules]]\nid = 'aws-access-token'\nregex = 'AKIA[A-Z2-7]{16}'\n");
+  const r = leakward(['scan', '--no-git', '-c', 'only-a.toml', repo], { cwd: elsewhere });
+  assert.equal(r.code, 0, `the working directory's config (no rule matches) was used: ${r.stderr}`);
 });

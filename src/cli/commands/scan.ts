@@ -5,6 +5,7 @@ import { stdinSource } from '../../sources/stdin.js';
 import { readLocationText } from '../../sources/location.js';
 import { parseCommandArgs, positiveDecimalFlag, reportFlags, reportHelp, runFindingsCommand, verifyFlags, verifyHelp, verifyOptions } from '../common.js';
 import { UsageError, type CliIO } from '../io.js';
+import { scanBase } from '../base.js';
 
 const help = `usage: leakward scan [options] [PATH...]
 
@@ -41,7 +42,7 @@ export async function run(args: string[], io: CliIO): Promise<number> {
   const paths = positionals.length ? positionals : ['.'];
   if (paths.includes('-')) {
     if (paths.length > 1) throw new UsageError("'-' (stdin) cannot be combined with other paths");
-    return runFindingsCommand({ io, root: io.cwd, flags, fragments: stdinSource(io.stdin).fragments(), ...(verify ? { verify } : {}) });
+    return runFindingsCommand({ io, root: await scanBase(io.cwd, []), flags, fragments: stdinSource(io.stdin).fragments(), ...(verify ? { verify } : {}) });
   }
   for (const p of paths) {
     try {
@@ -50,9 +51,8 @@ export async function run(args: string[], io: CliIO): Promise<number> {
       throw new UsageError(`no such file or directory: ${p}`);
     }
   }
-  // One folder given: it is the scan root (config discovery, baseline, report paths), as in `gitleaks dir`.
-  const only = paths.length === 1 ? path.resolve(io.cwd, paths[0]!) : undefined;
-  const root = only && statSync(only).isDirectory() ? only : io.cwd;
+  // The scan base (config discovery, baseline, .gitleaksignore, report paths): see cli/base.ts.
+  const root = await scanBase(io.cwd, paths.map((p) => path.resolve(io.cwd, p)));
   const source = filesSource({
     root,
     paths: paths.map((p) => path.resolve(io.cwd, p)),
