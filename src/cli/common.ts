@@ -11,7 +11,7 @@ import { ConfigError, loadConfig } from '../core/config.js';
 import { scanFragments } from '../core/workers.js';
 import { FINGERPRINT_KEY_ENV } from '../core/fingerprint.js';
 import type { Config, Finding, Fragment } from '../core/types.js';
-import { formatReport, printable, scrubCommitMetadata, shouldUseColor } from '../report/index.js';
+import { formatReport, printable, scrubCommitMetadata, secretsBySource, shouldUseColor } from '../report/index.js';
 // baseline.js and suppress.js load only when a baseline, a .gitleaksignore or --write-baseline asks for them.
 import { UsageError, type CliIO } from './io.js';
 
@@ -80,6 +80,8 @@ export async function runFindingsCommand(cmd: FindingsCommand): Promise<number> 
   }
 
   let findings: Finding[] = [];
+  // Suppressed findings are not reported, but their secrets are still redacted inside the matches that are.
+  const hidden: Array<Pick<Finding, 'file' | 'secret' | 'commit'>> = [];
   const writing = flags.writeBaseline !== undefined;
   for await (const f of scanFragments(cmd.fragments, config, {
     ...(flags.threads ? { threads: flags.threads } : {}),
@@ -94,6 +96,7 @@ export async function runFindingsCommand(cmd: FindingsCommand): Promise<number> 
     },
   })) {
     if (writing || !suppressed(f)) findings.push(f);
+    else hidden.push({ file: f.file, secret: f.secret, ...(f.commit ? { commit: f.commit } : {}) });
   }
   findings.sort(byLocation);
   const failed = cmd.failure?.();
@@ -116,6 +119,7 @@ export async function runFindingsCommand(cmd: FindingsCommand): Promise<number> 
     root,
     color,
     rules: config.rules,
+    otherSecrets: secretsBySource([...findings, ...hidden]),
     showSecrets: flags.showSecrets,
     ...(flags.redact !== undefined ? { redact: flags.redact } : {}),
     ...(failed ? { incomplete: failed.message } : {}),

@@ -182,3 +182,19 @@ test('one scan base whether one path or several are given: inside a git work tre
   const r = leakward(['scan', '--no-git', '-c', 'only-a.toml', repo], { cwd: elsewhere });
   assert.equal(r.code, 0, `the working directory's config (no rule matches) was used: ${r.stderr}`);
 });
+
+test("a finding's match never shows another finding's secret whole, even one a baseline suppressed", () => {
+  const dir = tmp();
+  const key = fakeKeyId(977);
+  writeFileSync(path.join(dir, '.env'), `DATABASE_URL=postgres://${key}:Xk9fQ2wLmZ7pR4vT@db.internal.example.com:5432/app\n`);
+  const all = leakward(['scan', '--no-git', '-f', 'json', dir]);
+  const entries = JSON.parse(all.stdout) as { RuleID: string; Match: string }[];
+  assert.deepEqual(entries.map((e) => e.RuleID).sort(), ['aws-access-token', 'postgres-uri']);
+  for (const out of [all.stdout, leakward(['scan', '--no-git', dir]).stdout]) assert.ok(!out.includes(key), 'the key ID appears whole');
+  // Baseline only the AWS key: the URI finding is still reported, without the key in its match.
+  const baseline = path.join(dir, 'b.json');
+  writeFileSync(baseline, JSON.stringify({ version: 2, salt: 's', fingerprints: [fingerprint('aws-access-token', key, 's')] }));
+  const r = leakward(['scan', '--no-git', '-f', 'json', '--baseline', baseline, dir]);
+  assert.deepEqual((JSON.parse(r.stdout) as { RuleID: string }[]).map((e) => e.RuleID), ['postgres-uri']);
+  assert.ok(!r.stdout.includes(key), 'the suppressed key ID appears whole in the URI match');
+});
