@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { packageRoot } from '../../src/core/paths.js';
@@ -197,4 +197,19 @@ test("a finding's match never shows another finding's secret whole, even one a b
   const r = leakward(['scan', '--no-git', '-f', 'json', '--baseline', baseline, dir]);
   assert.deepEqual((JSON.parse(r.stdout) as { RuleID: string }[]).map((e) => e.RuleID), ['postgres-uri']);
   assert.ok(!r.stdout.includes(key), 'the suppressed key ID appears whole in the URI match');
+});
+
+test('skips are never silent: what could not be scanned is a warning, by-design skips are counted, -v lists all', () => {
+  const dir = tmp();
+  writeFileSync(path.join(dir, 'big.txt'), 'x'.repeat(5000) + '\n');
+  writeFileSync(path.join(dir, 'b.bin'), Buffer.from([0, 1, 2, 0, 0, 3]));
+  symlinkSync('big.txt', path.join(dir, 'link'));
+  const r = leakward(['scan', '--no-git', '--max-file-size', '0.001', dir]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /warning: not scanned: big\.txt \(too-large/);
+  assert.doesNotMatch(r.stderr, /b\.bin|link \(/, 'by-design skips are counted, not listed');
+  assert.match(r.stderr, /skipped 1 binary, 1 symlink, 1 too-large/);
+  const v = leakward(['scan', '--no-git', '-v', '--max-file-size', '0.001', dir]);
+  assert.match(v.stderr, /skipped b\.bin \(binary\)/);
+  assert.match(v.stderr, /skipped link \(symlink\)/);
 });

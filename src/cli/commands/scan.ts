@@ -3,7 +3,7 @@ import path from 'node:path';
 import { filesSource } from '../../sources/files.js';
 import { stdinSource } from '../../sources/stdin.js';
 import { readLocationText } from '../../sources/location.js';
-import { parseCommandArgs, positiveDecimalFlag, reportFlags, reportHelp, runFindingsCommand, verifyFlags, verifyHelp, verifyOptions } from '../common.js';
+import { parseCommandArgs, positiveDecimalFlag, skipLog, reportFlags, reportHelp, runFindingsCommand, verifyFlags, verifyHelp, verifyOptions } from '../common.js';
 import { UsageError, type CliIO } from '../io.js';
 import { scanBase } from '../base.js';
 
@@ -53,8 +53,11 @@ export async function run(args: string[], io: CliIO): Promise<number> {
   }
   // The scan base (config discovery, baseline, .gitleaksignore, report paths): see cli/base.ts.
   const root = await scanBase(io.cwd, paths.map((p) => path.resolve(io.cwd, p)));
+  // One log for the walk's skips (links, unreadable folders) and the scanner's (binary, too large, unreadable).
+  const skips = skipLog(io, flags.verbose);
   const source = filesSource({
     root,
+    onSkip: skips.onSkip,
     paths: paths.map((p) => path.resolve(io.cwd, p)),
     useGit: values['no-git'] !== true,
     followSymlinks: values['follow-symlinks'] === true,
@@ -63,7 +66,7 @@ export async function run(args: string[], io: CliIO): Promise<number> {
     ...(values['exclude'] ? { exclude: values['exclude'] as string[] } : {}),
   });
   return runFindingsCommand({
-    io, root, flags, fragments: source.fragments(), maxFileSize,
+    io, root, flags, fragments: source.fragments(), maxFileSize, skips,
     ...(verify ? { verify, readText: (f) => readLocationText(root, { file: f.file }) } : {}),
   });
 }
