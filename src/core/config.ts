@@ -11,7 +11,8 @@
  * As in gitleaks, a config is merged with what it extends first and validated after: a rule that only adds
  * `[[rules.allowlists]]` to a default rule of the same id is valid (`[extend] useDefault = true`).
  */
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readTextCapped, TooLargeError } from './read-capped.js';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { childTables, locateTables, nthTable, type TableLocation } from './config-lines.js';
@@ -212,33 +213,13 @@ export function loadConfigFile(file: string, options: LoadFileOptions = {}): Con
   return resolveExtends(parseFile(readConfigText(file), file, strict), file, { cwd: options.cwd ?? process.cwd(), strict, depth: options.depth ?? 0 });
 }
 
-/** A config file's text, read in pieces up to `MAX_CONFIG_BYTES` (a device or a pipe named by mistake stops there). */
+/** A config file's text, up to `MAX_CONFIG_BYTES` (a device or a pipe named by mistake stops there). */
 function readConfigText(file: string): string {
-  let fd: number;
   try {
-    fd = openSync(file, 'r');
+    return readTextCapped(file, MAX_CONFIG_BYTES);
   } catch (err) {
+    if (err instanceof TooLargeError) throw new ConfigError(`config is ${err.message}`, file);
     throw new ConfigError(`cannot read config: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, file);
-  }
-  try {
-    const parts: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const buf = Buffer.allocUnsafe(64 * 1024);
-      let n: number;
-      try {
-        n = readSync(fd, buf, 0, buf.length, null);
-      } catch (err) {
-        throw new ConfigError(`cannot read config: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, file);
-      }
-      if (n === 0) break;
-      total += n;
-      if (total > MAX_CONFIG_BYTES) throw new ConfigError(`config is larger than ${MAX_CONFIG_BYTES / 1024 / 1024} MiB; not read`, file);
-      parts.push(buf.subarray(0, n));
-    }
-    return Buffer.concat(parts).toString('utf8');
-  } finally {
-    closeSync(fd);
   }
 }
 

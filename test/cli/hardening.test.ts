@@ -213,3 +213,25 @@ test('skips are never silent: what could not be scanned is a warning, by-design 
   assert.match(v.stderr, /skipped b\.bin \(binary\)/);
   assert.match(v.stderr, /skipped link \(symlink\)/);
 });
+
+test('pipes, FIFOs and /dev/stdin named on the command line are read as streams; /dev/zero stops at the size limit', () => {
+  const dir = tmp();
+  const key = fakeKeyId(41);
+  const run = (script: string) => spawnSync('bash', ['-c', script], {
+    cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', LEAKWARD_CONFIG: '', K: key, LW: bin, NODE: process.execPath },
+  });
+  for (const script of [
+    'mkfifo f && (echo "key = $K" > f &) && "$NODE" "$LW" scan f',
+    '"$NODE" "$LW" scan <(echo "key = $K")',
+    'echo "key = $K" | "$NODE" "$LW" scan /dev/stdin',
+  ]) {
+    const r = run(script);
+    assert.equal(r.status, 1, `${script}: ${r.stderr}`);
+    assert.match(r.stdout, /1 secret found/);
+  }
+  const zero = run('"$NODE" "$LW" scan --max-file-size 0.01 /dev/zero');
+  assert.equal(zero.status, 0, zero.stderr);
+  assert.match(zero.stderr, /not scanned: .*zero \(too-large: a stream; only its first 10486 bytes were scanned\)/);
+  assert.match(run('"$NODE" "$LW" scan -c /dev/zero .').stderr, /larger than 16 MiB/);
+  assert.match(run('"$NODE" "$LW" mask --secrets-file /dev/zero </dev/null').stderr, /larger than 16 MiB/);
+});
