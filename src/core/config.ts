@@ -19,7 +19,7 @@ import { childTables, locateTables, nthTable, type TableLocation } from './confi
 import { packageRoot, patternsDir } from './paths.js';
 import type { AllowlistSpec, Config, RuleExample, RuleSpec } from './types.js';
 import { getValidator } from './validators.js';
-import { checkRegex } from './regex.js';
+import { captureGroupCount, checkRegex } from './regex.js';
 import { matcherKeywords } from './matcher.js';
 import { markChecked, writePackTables } from './pack-tables.js';
 
@@ -110,7 +110,7 @@ function compilePack(files: readonly string[]): Config {
     warnings: parts.flatMap((p) => p.warnings),
   });
   checkUniqueIds(pack.rules);
-  validateRules(pack.rules);
+  validateRules(pack.rules, pack.allowlists, patternsDir);
   return pack;
 }
 
@@ -226,7 +226,7 @@ function readConfigText(file: string): string {
 /** Parses one config text without following `[extend]` (see `loadConfigFile` for that). */
 export function parseConfigText(text: string, file: string, options: { strict?: boolean } = {}): Config {
   const parsed = parseFile(text, file, options.strict ?? false);
-  if (!parsed.extend) validateRules(parsed.rules);
+  if (!parsed.extend) validateRules(parsed.rules, parsed.allowlists, file);
   return freezeConfig(parsed);
 }
 
@@ -271,6 +271,10 @@ function parseFile(text: string, file: string, strict: boolean): ParsedFile {
   const rules = rawRules.map((raw, i) => parseRule(ctx, raw, i));
 
   const allowlists: AllowlistSpec[] = [];
+  if (doc['allowlist'] !== undefined && doc['allowlists'] !== undefined) {
+    // gitleaks refuses the mix: which of the two forms is meant is ambiguous.
+    throw new ConfigError('[allowlist] (old form) cannot be used alongside [[allowlists]]', file, nthTable(ctx.tables, 'allowlist', 0)?.line);
+  }
   if (doc['allowlist'] !== undefined) {
     const loc = nthTable(ctx.tables, 'allowlist', 0) ?? top;
     allowlists.push(parseAllowlist(ctx, doc['allowlist'], loc, undefined, true));
@@ -335,6 +339,9 @@ function parseRule(ctx: ParseContext, raw: unknown, index: number): RuleSpec {
   const tags = optionalStrings(ctx, t, 'tags', loc, id);
 
   const allowlists: AllowlistSpec[] = [];
+  if (t['allowlist'] !== undefined && t['allowlists'] !== undefined) {
+    fail('[rules.allowlist] (old form) cannot be used alongside [[rules.allowlists]]', 'allowlist');
+  }
   if (t['allowlist'] !== undefined) {
     const sub = childTables(ctx.tables, loc, 'rules.allowlist')[0] ?? loc;
     allowlists.push(parseAllowlist(ctx, t['allowlist'], sub, id, false));
@@ -416,6 +423,10 @@ function parseAllowlist(ctx: ParseContext, raw: unknown, loc: TableLocation, rul
   const description = t['description'];
   const stopwords = optionalStrings(ctx, t, 'stopwords', loc, ruleId);
   const commits = optionalStrings(ctx, t, 'commits', loc, ruleId);
+  if (!regexes?.length && !paths?.length && !stopwords?.length && !commits?.length) {
+    // An allowlist that checks nothing would allow nothing (gitleaks refuses it too): surely a mistake.
+    throw new ConfigError(`${where} must contain at least one check: commits, paths, regexes or stopwords`, ctx.file, loc.line, ruleId);
+  }
   const spec: AllowlistSpec = {
     ...(typeof description === 'string' ? { description } : {}),
     ...(condition ? { condition } : {}),
@@ -430,14 +441,20 @@ function parseAllowlist(ctx: ParseContext, raw: unknown, loc: TableLocation, rul
   return spec;
 }
 
+/** gitleaks follows `[extend]` two levels deep (a config, its base, and the base's base is not read). */
+const MAX_EXTEND_DEPTH = 2;
+
 function resolveExtends(parsed: ParsedFile, file: string, opts: { cwd: string; strict: boolean; depth: number }): Config {
-  const { extend } = parsed;
+  let { extend } = parsed;
+  if (extend && (extend.path || extend.useDefault) && opts.depth >= MAX_EXTEND_DEPTH) {
+    (parsed.warnings as string[]).push(`${file}: [extend] not followed: configs extend at most ${MAX_EXTEND_DEPTH} levels deep (as in gitleaks)`);
+    extend = undefined;
+  }
   let base: Config | undefined;
   if (extend?.path && extend.useDefault) {
     throw new ConfigError('[extend] sets both `path` and `useDefault`; choose one (as gitleaks requires)', file);
   }
   if (extend?.path) {
-    if (opts.depth >= 4) throw new ConfigError('[extend] path nests more than 4 deep (a cycle?)', file);
     // gitleaks opens `[extend] path` as given, so relative to the working directory; a file beside the
     // extending config is the fallback (a config in another folder extending its neighbour).
     const fromCwd = path.resolve(opts.cwd, extend.path);
@@ -448,7 +465,7 @@ function resolveExtends(parsed: ParsedFile, file: string, opts: { cwd: string; s
     base = builtinConfig();
   }
   if (!base) {
-    if (opts.depth === 0) validateRules(parsed.rules);
+    if (opts.depth === 0) validateRules(parsed.rules, parsed.allowlists, file);
     return freezeConfig(parsed);
   }
   const disabled = new Set(extend?.disabledRules ?? []);
@@ -478,7 +495,7 @@ function resolveExtends(parsed: ParsedFile, file: string, opts: { cwd: string; s
     });
   const rules = [...merged, ...parsed.rules.filter((r) => own.has(r.id) && !disabled.has(r.id))];
   // Validated only now, merged: an id that only adds allowlists to a base rule is complete.
-  if (opts.depth === 0) validateRules(rules);
+  if (opts.depth === 0) validateRules(rules, [...base.allowlists, ...parsed.allowlists], file);
   return freezeConfig({
     rules,
     allowlists: [...base.allowlists, ...parsed.allowlists],
@@ -487,11 +504,26 @@ function resolveExtends(parsed: ParsedFile, file: string, opts: { cwd: string; s
   });
 }
 
-/** Every rule, once merged, matches something: a `regex`, a `path`, or both. */
-function validateRules(rules: readonly RuleSpec[]): void {
+/**
+ * Every rule, once merged, matches something (a `regex`, a `path`, or both), and every `targetRules` id of a global
+ * allowlist names a rule that exists (checked after the merge, as gitleaks does).
+ */
+function validateRules(rules: readonly RuleSpec[], allowlists: readonly AllowlistSpec[] = [], file = '?'): void {
   for (const r of rules) {
     if (!r.regex && !r.path) {
-      throw new ConfigError('a rule needs `regex`, `path`, or both', r.origin?.file ?? '?', r.origin?.line, r.id);
+      throw new ConfigError('a rule needs `regex`, `path`, or both', r.origin?.file ?? file, r.origin?.line, r.id);
+    }
+    if (r.regex && r.secretGroup) {
+      const groups = captureGroupCount(r.regex);
+      if (r.secretGroup > groups) {
+        throw new ConfigError(`secretGroup ${r.secretGroup} but the regex has ${groups} capture group${groups === 1 ? '' : 's'}`, r.origin?.file ?? file, r.origin?.line, r.id);
+      }
+    }
+  }
+  const ids = new Set(rules.map((r) => r.id));
+  for (const a of allowlists) {
+    for (const id of a.targetRules ?? []) {
+      if (!ids.has(id)) throw new ConfigError(`[[allowlists]] targetRules: rule '${id}' does not exist`, file);
     }
   }
 }

@@ -27,6 +27,12 @@ export function checkRegex(pattern: string): string | undefined {
   }
 }
 
+/** How many capture groups a valid pattern has (`(?:…|)` matches the empty string, which reports them all). */
+export function captureGroupCount(pattern: string): number {
+  const r = new RE2(`(?:${pattern})|`, 'u').exec('');
+  return r === null ? 0 : r.length - 1;
+}
+
 /** A pattern that RE2 rejects; `message` says why (the config loader adds file/line/rule). */
 export class RegexSyntaxError extends Error {
   override readonly name = 'RegexSyntaxError';
