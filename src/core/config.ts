@@ -441,6 +441,14 @@ function parseAllowlist(ctx: ParseContext, raw: unknown, loc: TableLocation, rul
   return spec;
 }
 
+/**
+ * gitleaks ids whose one rule the built-in pack splits into several: disabling the gitleaks id under
+ * `[extend] useDefault = true` disables what a gitleaks user expects it to cover (README: Configuration).
+ */
+export const GITLEAKS_ID_COVERS: Readonly<Record<string, readonly string[]>> = {
+  'generic-api-key': ['generic-password', 'generic-secret-xml', 'generic-name-value-secret', 'generic-password-yaml-block'],
+};
+
 /** gitleaks follows `[extend]` two levels deep (a config, its base, and the base's base is not read). */
 const MAX_EXTEND_DEPTH = 2;
 
@@ -469,6 +477,7 @@ function resolveExtends(parsed: ParsedFile, file: string, opts: { cwd: string; s
     return freezeConfig(parsed);
   }
   const disabled = new Set(extend?.disabledRules ?? []);
+  if (base === builtinConfig()) for (const id of [...disabled]) for (const alias of GITLEAKS_ID_COVERS[id] ?? []) disabled.add(alias);
   const baseIds = new Set(base.rules.map((r) => r.id));
   const warnings = [...base.warnings, ...parsed.warnings];
   for (const id of disabled) {

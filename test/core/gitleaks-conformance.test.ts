@@ -135,3 +135,12 @@ test("gitleaks' default config/gitleaks.toml loads with every one of its rules",
   assert.equal(config.rules.length, new Set(ids).size);
   assert.deepEqual(config.warnings, []);
 });
+
+test("disabledRules = ['generic-api-key'] silences every built-in rule gitleaks' generic-api-key covers", () => {
+  const c = load('no-generic.toml', "[extend]\nuseDefault = true\ndisabledRules = ['generic-api-key']\n");
+  const ids = new Set(c.rules.map((r) => r.id));
+  for (const id of ['generic-api-key', 'generic-password', 'generic-secret-xml', 'generic-name-value-secret', 'generic-password-yaml-block']) {
+    assert.ok(!ids.has(id), `${id} still runs`);
+  }
+  assert.ok(ids.has('github-pat'), 'provider rules still run');
+});
