@@ -13,6 +13,7 @@ export type Options = NonNullable<ParseArgsConfig['options']>;
 /** Flags shared by scan, diff, staged and history. gitleaks' spellings are accepted as aliases. */
 export const reportOptions = {
   config: { type: 'string', short: 'c' },
+  'strict-config': { type: 'boolean' },
   format: { type: 'string', short: 'f' },
   'report-format': { type: 'string' },
   output: { type: 'string', short: 'o' },
@@ -34,8 +35,10 @@ export const reportOptions = {
 } as const satisfies Options;
 
 export const reportHelp = `report options:
-  -c, --config FILE         rules config (default: $LEAKWARD_CONFIG, else $GITLEAKS_CONFIG, else .leakward.toml,
-                            else .gitleaks.toml in the scanned folder, else the built-in rules)
+  -c, --config FILE         rules config, relative to the working directory (default: LEAKWARD_CONFIG,
+                            LEAKWARD_CONFIG_TOML, GITLEAKS_CONFIG, GITLEAKS_CONFIG_TOML, .leakward.toml or
+                            .gitleaks.toml at the scan base, else built-in)
+      --strict-config       unknown config keys and duplicate rule ids are errors (default: warnings)
   -f, --format FMT          text (default), json or sarif
   -o, --output FILE         write the report to FILE instead of stdout
       --redact[=N]          hide N% of each secret; bare --redact hides all of it
@@ -55,6 +58,7 @@ export const reportHelp = `report options:
 
 export interface ReportFlags {
   readonly config?: string;
+  readonly strictConfig?: boolean;
   readonly format: ReportFormat;
   readonly output?: string;
   readonly redact?: number;
@@ -149,6 +153,7 @@ export function reportFlags(values: Record<string, unknown>): ReportFlags {
     minSeverity,
     format,
     showSecrets: values['show-secrets'] === true,
+    ...(values['strict-config'] === true ? { strictConfig: true } : {}),
     exitCode: int('exit-code', 0, 255) ?? 1,
     verbose: values['verbose'] === true,
     noColor: values['no-color'] === true,

@@ -12,7 +12,7 @@ import { ConfigError, loadConfig } from '../core/config.js';
 import { scanFragments, type ParallelScanOptions } from '../core/workers.js';
 import { FINGERPRINT_KEY_ENV } from '../core/fingerprint.js';
 import type { Config, Finding, Fragment } from '../core/types.js';
-import { formatReport, printable, scrubCommitMetadata, shouldUseColor } from '../report/index.js';
+import { formatReport, printable, scrubCommitMetadata, secretsBySource, shouldUseColor } from '../report/index.js';
 // baseline.js and suppress.js load only when a baseline, a .gitleaksignore or --write-baseline asks for them.
 import { UsageError, type CliIO } from './io.js';
 
@@ -22,13 +22,48 @@ import type { ReportFlags, VerifyFlags } from './args.js';
 /** Loads the config, printing its warnings; a broken config is a usage error (exit 2). */
 export async function loadCommandConfig(io: CliIO, root: string, flags: ReportFlags): Promise<Config> {
   try {
-    const config = await loadConfig({ root, env: io.env, ...(flags.config ? { configPath: flags.config } : {}) });
+    const config = await loadConfig({
+      root, cwd: io.cwd, env: io.env, strict: flags.strictConfig === true, ...(flags.config ? { configPath: flags.config } : {}),
+    });
     for (const w of config.warnings) io.stderr.write(`leakward: warning: ${w}\n`);
     return config;
   } catch (err) {
     if (err instanceof ConfigError) throw new UsageError(err.message);
     throw err;
   }
+}
+
+/**
+ * Skips are never silent. What was meant to be scanned and could not be (too large, unreadable, a dangling link,
+ * a path too long) is a warning on stderr, path and reason, never content; what is skipped by design (binary files,
+ * symbolic links) is counted, and the counts are printed at the end. `-v` lists every skip.
+ */
+export interface SkipLog {
+  readonly onSkip: (file: string, reason: string, detail?: string) => void;
+  /** Prints the counts of by-design skips (stderr), once the scan is over. */
+  summarise(): void;
+  readonly counts: ReadonlyMap<string, number>;
+}
+
+const BY_DESIGN = new Set(['binary', 'symlink']);
+
+export function skipLog(io: CliIO, verbose: boolean): SkipLog {
+  const counts = new Map<string, number>();
+  return {
+    counts,
+    onSkip(file: string, reason: string, detail?: string): void {
+      counts.set(reason, (counts.get(reason) ?? 0) + 1);
+      if (verbose || !BY_DESIGN.has(reason)) {
+        const what = BY_DESIGN.has(reason) ? 'skipped' : 'warning: not scanned:';
+        io.stderr.write(`leakward: ${what} ${printable(file)} (${reason}${detail ? `: ${printable(detail)}` : ''})\n`);
+      }
+    },
+    summarise(): void {
+      if (counts.size === 0) return;
+      const parts = [...counts].sort(([a], [b]) => (a < b ? -1 : 1)).map(([r, n]) => `${n} ${r}`);
+      io.stderr.write(`leakward: skipped ${parts.join(', ')}${verbose ? '' : ' (-v lists them)'}\n`);
+    },
+  };
 }
 
 export interface FindingsCommand {
@@ -44,6 +79,8 @@ export interface FindingsCommand {
   /** Extra lines printed to stderr after a text report with findings (e.g. the hook's advice). */
   readonly adviceOnFindings?: string;
   readonly maxFileSize?: number;
+  /** Where skips go (scan shares it with the file walk); one is made otherwise. */
+  readonly skips?: SkipLog;
   /** Live verification (`--verify`): off when absent. */
   readonly verify?: VerifyFlags;
   /** Reads back the text a finding was found in (verification partners, database URIs). */
@@ -82,7 +119,10 @@ export async function runFindingsCommand(cmd: FindingsCommand): Promise<number> 
     suppressed = createSuppressor({ ...(baseline ? { baseline } : {}), ...(gitleaksIgnore ? { gitleaksIgnore } : {}), salt });
   }
 
+  const skips = cmd.skips ?? skipLog(io, flags.verbose);
   let findings: Finding[] = [];
+  // Suppressed findings are not reported, but their secrets are still redacted inside the matches that are.
+  const hidden: Array<Pick<Finding, 'file' | 'secret' | 'commit'>> = [];
   const writing = flags.writeBaseline !== undefined;
   const scanOptions: ParallelScanOptions = {
     ...(flags.threads ? { threads: flags.threads } : {}),
@@ -90,18 +130,16 @@ export async function runFindingsCommand(cmd: FindingsCommand): Promise<number> 
     ...(flags.enableRules ? { enableRules: flags.enableRules } : {}),
     ...(salt ? { fingerprintSalt: salt } : {}),
     ...(cmd.maxFileSize ? { maxFileSize: cmd.maxFileSize } : {}),
-    onSkip: (file: string, reason: string, detail?: string) => {
-      if (reason === 'unreadable' || flags.verbose) {
-        io.stderr.write(`leakward: skipped ${printable(file)} (${reason}${detail ? `: ${printable(detail)}` : ''})\n`);
-      }
-    },
+    onSkip: skips.onSkip,
   };
   for await (const f of cmd.scan ? cmd.scan(config, scanOptions) : scanFragments(cmd.fragments ?? [], config, scanOptions)) {
     if (!writing && !atLeastSeverity(f, flags.minSeverity)) continue;
     if (writing || !suppressed(f)) findings.push(f);
+    else hidden.push({ file: f.file, secret: f.secret, ...(f.commit ? { commit: f.commit } : {}) });
   }
   cmd.onScanned?.();
   findings.sort(byLocation);
+  skips.summarise();
   const failed = cmd.failure?.();
   if (failed && (!failed.scanned || writing)) return 2; // nothing to report, or a baseline that would miss things
 
@@ -122,6 +160,7 @@ export async function runFindingsCommand(cmd: FindingsCommand): Promise<number> 
     root,
     color,
     rules: config.rules,
+    otherSecrets: secretsBySource([...findings, ...hidden]),
     showSecrets: flags.showSecrets,
     ...(flags.redact !== undefined ? { redact: flags.redact } : {}),
     ...(failed ? { incomplete: failed.message } : {}),

@@ -3,18 +3,24 @@
  * `.gitleaks.toml` unchanged, with gitleaks' semantics (a config replaces the built-in rules unless it says
  * `[extend] useDefault = true` or `[extend] path = …`; `disabledRules`, `[allowlist]`, `[[allowlists]]`).
  *
- * Errors name the file, the line and the rule (`ConfigError`). Unknown keys are an error in leakward's own files
- * and a warning in gitleaks' (gitleaks grows keys we may not know yet; a migrating user must not be blocked).
+ * Errors name the file, the line and the rule (`ConfigError`). Unknown keys and duplicate rule ids are warnings
+ * naming the key and line, whatever the file is called (gitleaks grows keys we may not know yet, and ignores
+ * unknown ones; for duplicates the later definition wins, as in gitleaks), and errors under `strict`
+ * (`--strict-config`, and always for the built-in pack).
+ *
+ * As in gitleaks, a config is merged with what it extends first and validated after: a rule that only adds
+ * `[[rules.allowlists]]` to a default rule of the same id is valid (`[extend] useDefault = true`).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readTextCapped, TooLargeError } from './read-capped.js';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { childTables, locateTables, nthTable, type TableLocation } from './config-lines.js';
 import { packageRoot, patternsDir } from './paths.js';
 import type { AllowlistSpec, Config, RuleExample, RuleSpec } from './types.js';
 import { getValidator } from './validators.js';
-import { checkRegex } from './regex.js';
+import { captureGroupCount, checkRegex } from './regex.js';
 import { matcherKeywords } from './matcher.js';
 import { markChecked, writePackTables } from './pack-tables.js';
 
@@ -30,8 +36,6 @@ export class ConfigError extends Error {
   }
 }
 
-/** How strictly unknown keys are treated. */
-type Dialect = 'leakward' | 'gitleaks';
 
 const topKeys = new Set(['title', 'description', 'minVersion', 'extend', 'rules', 'allowlist', 'allowlists']);
 const extendKeys = new Set(['useDefault', 'path', 'url', 'disabledRules']);
@@ -39,7 +43,7 @@ const ruleKeys = new Set([
   'id', 'description', 'regex', 'secretGroup', 'entropy', 'keywords', 'path', 'tags', 'allowlist', 'allowlists',
   'examples', 'validate', 'confidence', 'severity',
 ]);
-/** gitleaks keys we accept but do not implement (composite rules): a warning, whatever the dialect. */
+/** gitleaks keys we accept but do not implement (composite rules): a warning, even when strict. */
 const unsupportedRuleKeys = new Set(['required', 'skipReport', 'smartFilter']);
 const allowlistKeys = new Set([
   'description', 'condition', 'matchCondition', 'regexes', 'regexTarget', 'stopwords', 'paths', 'commits', 'targetRules',
@@ -48,7 +52,8 @@ const exampleKeys = new Set(['positive', 'negative']);
 
 interface ParseContext {
   readonly file: string;
-  readonly dialect: Dialect;
+  /** Unknown keys and duplicate rule ids are errors, not warnings. */
+  readonly strict: boolean;
   readonly tables: TableLocation[];
   readonly warnings: string[];
 }
@@ -119,7 +124,7 @@ function readCompiledPack(files: readonly string[], sources: readonly Buffer[]):
 
 function compilePack(files: readonly string[], sources: readonly Buffer[]): Config {
   precompiled = false;
-  const parts = files.map((f, i) => parseFile(sources[i]!.toString('utf8'), path.join(patternsDir, f), 'leakward'));
+  const parts = files.map((f, i) => parseFile(sources[i]!.toString('utf8'), path.join(patternsDir, f), true));
   const pack = freezeConfig({
     rules: parts.flatMap((p) => p.rules),
     allowlists: parts.flatMap((p) => p.allowlists),
@@ -127,6 +132,7 @@ function compilePack(files: readonly string[], sources: readonly Buffer[]): Conf
     warnings: parts.flatMap((p) => p.warnings),
   });
   checkUniqueIds(pack.rules);
+  validateRules(pack.rules, pack.allowlists, patternsDir);
   return pack;
 }
 
@@ -148,22 +154,41 @@ export function writeCompiledPack(): Config {
 }
 
 export interface LoadConfigOptions {
-  /** The scan root, where `.leakward.toml` / `.gitleaks.toml` are looked for. */
+  /** The scan base, where `.leakward.toml` / `.gitleaks.toml` are looked for. */
   readonly root: string;
-  /** An explicit config file (`-c/--config`). */
+  /** An explicit config file (`-c/--config`), relative to `cwd`. */
   readonly configPath?: string;
-  /** Environment for `LEAKWARD_CONFIG` (and gitleaks' `GITLEAKS_CONFIG`). */
+  /** Environment for `LEAKWARD_CONFIG`, `LEAKWARD_CONFIG_TOML` and gitleaks' `GITLEAKS_CONFIG`, `GITLEAKS_CONFIG_TOML`. */
   readonly env?: NodeJS.ProcessEnv;
+  /** Where relative paths typed by the user (`configPath`, the environment's, `[extend] path`) start. Default `process.cwd()`. */
+  readonly cwd?: string;
+  /** Unknown keys and duplicate rule ids are errors (`--strict-config`). */
+  readonly strict?: boolean;
 }
 
+/** Config text is read up to this size: `-c /dev/zero` must stop with an error, not fill memory. */
+export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
+
 /**
- * Finds and loads the config: `--config FILE`, else `LEAKWARD_CONFIG`, else `GITLEAKS_CONFIG`, else
- * `.leakward.toml`, else `.gitleaks.toml` in the root, else the built-in pack.
+ * Finds and loads the config: `--config FILE`, else `LEAKWARD_CONFIG` (a file), else `LEAKWARD_CONFIG_TOML` (the
+ * config's text), else `GITLEAKS_CONFIG`, else `GITLEAKS_CONFIG_TOML`, else `.leakward.toml`, else `.gitleaks.toml`
+ * in the root, else the built-in pack. gitleaks' order is the same: flag, file variable, text variable, discovery.
  */
 export async function loadConfig(options: LoadConfigOptions): Promise<Config> {
-  const file = findConfigFile(options);
-  if (!file) return builtinConfig();
-  const config = loadConfigFile(file);
+  const env = options.env ?? {};
+  const cwd = options.cwd ?? process.cwd();
+  const strict = options.strict ?? false;
+  const inline = options.configPath || env['LEAKWARD_CONFIG'] ? undefined : envConfigText(env);
+  let file: string | undefined;
+  let config: Config;
+  if (inline) {
+    file = `$${inline.name}`;
+    config = resolveExtends(parseFile(inline.text, file, strict), file, { cwd, strict, depth: 0 });
+  } else {
+    file = findConfigFile(options);
+    if (!file) return builtinConfig();
+    config = loadConfigFile(file, { cwd, strict });
+  }
   // An empty or title-only config committed by mistake would turn the fail-closed hook into a no-op.
   if (config.rules.length === 0) {
     throw new ConfigError('defines no active rule (add [[rules]], or [extend] useDefault = true for the built-in ones)', file);
@@ -171,12 +196,24 @@ export async function loadConfig(options: LoadConfigOptions): Promise<Config> {
   return config;
 }
 
-/** The config file `loadConfig` would read, or undefined for the built-in pack. */
+/** `LEAKWARD_CONFIG_TOML` / `GITLEAKS_CONFIG_TOML` (config text in the environment), in `loadConfig`'s order. */
+function envConfigText(env: NodeJS.ProcessEnv): { name: string; text: string } | undefined {
+  if (env['LEAKWARD_CONFIG_TOML']) return { name: 'LEAKWARD_CONFIG_TOML', text: env['LEAKWARD_CONFIG_TOML'] };
+  if (env['GITLEAKS_CONFIG']) return undefined;
+  if (env['GITLEAKS_CONFIG_TOML']) return { name: 'GITLEAKS_CONFIG_TOML', text: env['GITLEAKS_CONFIG_TOML'] };
+  return undefined;
+}
+
+/**
+ * The config file `loadConfig` would read, or undefined for the built-in pack (or config text in the environment).
+ * A path from the command line or the environment resolves against `cwd` (never the scanned folder, which may be
+ * someone else's tree); discovery looks in `root`.
+ */
 export function findConfigFile(options: LoadConfigOptions): string | undefined {
   const env = options.env ?? {};
-  const explicit = options.configPath ?? env['LEAKWARD_CONFIG'] ?? env['GITLEAKS_CONFIG'];
+  const explicit = options.configPath || env['LEAKWARD_CONFIG'] || (env['LEAKWARD_CONFIG_TOML'] ? undefined : env['GITLEAKS_CONFIG']);
   if (explicit) {
-    const file = path.resolve(options.root, explicit);
+    const file = path.resolve(options.cwd ?? process.cwd(), explicit);
     if (!existsSync(file)) throw new ConfigError('config file not found', file);
     return file;
   }
@@ -187,32 +224,41 @@ export function findConfigFile(options: LoadConfigOptions): string | undefined {
   return undefined;
 }
 
-/** Loads one config file, following `[extend]`. */
-export function loadConfigFile(file: string, depth = 0): Config {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError(`cannot read config: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, file);
-  }
-  return resolveExtends(parseConfigText(text, file), text, file, depth);
+export interface LoadFileOptions {
+  /** Where a relative `[extend] path` is looked for first (as gitleaks); then beside the extending file. */
+  readonly cwd?: string;
+  readonly strict?: boolean;
+  readonly depth?: number;
 }
 
-/** gitleaks configs are forgiving about keys; leakward's own are strict. */
-function dialectOf(file: string): Dialect {
-  return path.basename(file).toLowerCase().includes('gitleaks') ? 'gitleaks' : 'leakward';
+/** Loads one config file, following `[extend]`. */
+export function loadConfigFile(file: string, options: LoadFileOptions = {}): Config {
+  const strict = options.strict ?? false;
+  return resolveExtends(parseFile(readConfigText(file), file, strict), file, { cwd: options.cwd ?? process.cwd(), strict, depth: options.depth ?? 0 });
+}
+
+/** A config file's text, up to `MAX_CONFIG_BYTES` (a device or a pipe named by mistake stops there). */
+function readConfigText(file: string): string {
+  try {
+    return readTextCapped(file, MAX_CONFIG_BYTES);
+  } catch (err) {
+    if (err instanceof TooLargeError) throw new ConfigError(`config is ${err.message}`, file);
+    throw new ConfigError(`cannot read config: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, file);
+  }
 }
 
 /** Parses one config text without following `[extend]` (see `loadConfigFile` for that). */
-export function parseConfigText(text: string, file: string): Config {
-  return parseFile(text, file, dialectOf(file));
+export function parseConfigText(text: string, file: string, options: { strict?: boolean } = {}): Config {
+  const parsed = parseFile(text, file, options.strict ?? false);
+  if (!parsed.extend) validateRules(parsed.rules, parsed.allowlists, file);
+  return freezeConfig(parsed);
 }
 
 interface ParsedFile extends Config {
   readonly extend?: { useDefault: boolean; path?: string; disabledRules: string[] };
 }
 
-function parseFile(text: string, file: string, dialect: Dialect): ParsedFile {
+function parseFile(text: string, file: string, strict: boolean): ParsedFile {
   let doc: Table;
   try {
     doc = loadToml().parse(text) as Table;
@@ -222,7 +268,7 @@ function parseFile(text: string, file: string, dialect: Dialect): ParsedFile {
     }
     throw err;
   }
-  const ctx: ParseContext = { file, dialect, tables: locateTables(text), warnings: [] };
+  const ctx: ParseContext = { file, strict, tables: locateTables(text), warnings: [] };
   const top = ctx.tables[0]!;
   checkKeys(ctx, doc, topKeys, top, 'top level');
 
@@ -249,6 +295,10 @@ function parseFile(text: string, file: string, dialect: Dialect): ParsedFile {
   const rules = rawRules.map((raw, i) => parseRule(ctx, raw, i));
 
   const allowlists: AllowlistSpec[] = [];
+  if (doc['allowlist'] !== undefined && doc['allowlists'] !== undefined) {
+    // gitleaks refuses the mix: which of the two forms is meant is ambiguous.
+    throw new ConfigError('[allowlist] (old form) cannot be used alongside [[allowlists]]', file, nthTable(ctx.tables, 'allowlist', 0)?.line);
+  }
   if (doc['allowlist'] !== undefined) {
     const loc = nthTable(ctx.tables, 'allowlist', 0) ?? top;
     allowlists.push(parseAllowlist(ctx, doc['allowlist'], loc, undefined, true));
@@ -260,8 +310,7 @@ function parseFile(text: string, file: string, dialect: Dialect): ParsedFile {
     allowlists.push(parseAllowlist(ctx, raw, loc, undefined, true));
   });
 
-  checkUniqueIds(rules, file);
-  return { rules, allowlists, files: [file], warnings: ctx.warnings, ...(extend ? { extend } : {}) };
+  return { rules: lastDefinitionWins(ctx, rules), allowlists, files: [file], warnings: ctx.warnings, ...(extend ? { extend } : {}) };
 }
 
 function parseRule(ctx: ParseContext, raw: unknown, index: number): RuleSpec {
@@ -288,7 +337,7 @@ function parseRule(ctx: ParseContext, raw: unknown, index: number): RuleSpec {
   };
   const regex = str('regex');
   const rulePath = str('path');
-  if (!regex && !rulePath) fail('a rule needs `regex`, `path`, or both');
+  // `regex` or `path` is checked after merging with what the config extends (validateRules).
   for (const [key, pattern] of [['regex', regex], ['path', rulePath]] as const) {
     if (pattern === undefined) continue;
     const problem = checkRegex(pattern);
@@ -314,6 +363,9 @@ function parseRule(ctx: ParseContext, raw: unknown, index: number): RuleSpec {
   const tags = optionalStrings(ctx, t, 'tags', loc, id);
 
   const allowlists: AllowlistSpec[] = [];
+  if (t['allowlist'] !== undefined && t['allowlists'] !== undefined) {
+    fail('[rules.allowlist] (old form) cannot be used alongside [[rules.allowlists]]', 'allowlist');
+  }
   if (t['allowlist'] !== undefined) {
     const sub = childTables(ctx.tables, loc, 'rules.allowlist')[0] ?? loc;
     allowlists.push(parseAllowlist(ctx, t['allowlist'], sub, id, false));
@@ -395,6 +447,10 @@ function parseAllowlist(ctx: ParseContext, raw: unknown, loc: TableLocation, rul
   const description = t['description'];
   const stopwords = optionalStrings(ctx, t, 'stopwords', loc, ruleId);
   const commits = optionalStrings(ctx, t, 'commits', loc, ruleId);
+  if (!regexes?.length && !paths?.length && !stopwords?.length && !commits?.length) {
+    // An allowlist that checks nothing would allow nothing (gitleaks refuses it too): surely a mistake.
+    throw new ConfigError(`${where} must contain at least one check: commits, paths, regexes or stopwords`, ctx.file, loc.line, ruleId);
+  }
   const spec: AllowlistSpec = {
     ...(typeof description === 'string' ? { description } : {}),
     ...(condition ? { condition } : {}),
@@ -409,34 +465,115 @@ function parseAllowlist(ctx: ParseContext, raw: unknown, loc: TableLocation, rul
   return spec;
 }
 
-function resolveExtends(parsed: ParsedFile, _text: string, file: string, depth: number): Config {
-  const { extend } = parsed;
+/**
+ * gitleaks ids whose one rule the built-in pack splits into several: disabling the gitleaks id under
+ * `[extend] useDefault = true` disables what a gitleaks user expects it to cover (README: Configuration).
+ */
+export const GITLEAKS_ID_COVERS: Readonly<Record<string, readonly string[]>> = {
+  'generic-api-key': ['generic-password', 'generic-secret-xml', 'generic-name-value-secret', 'generic-password-yaml-block'],
+};
+
+/** gitleaks follows `[extend]` two levels deep (a config, its base, and the base's base is not read). */
+const MAX_EXTEND_DEPTH = 2;
+
+function resolveExtends(parsed: ParsedFile, file: string, opts: { cwd: string; strict: boolean; depth: number }): Config {
+  let { extend } = parsed;
+  if (extend && (extend.path || extend.useDefault) && opts.depth >= MAX_EXTEND_DEPTH) {
+    (parsed.warnings as string[]).push(`${file}: [extend] not followed: configs extend at most ${MAX_EXTEND_DEPTH} levels deep (as in gitleaks)`);
+    extend = undefined;
+  }
   let base: Config | undefined;
+  if (extend?.path && extend.useDefault) {
+    throw new ConfigError('[extend] sets both `path` and `useDefault`; choose one (as gitleaks requires)', file);
+  }
   if (extend?.path) {
-    if (depth >= 4) throw new ConfigError('[extend] path nests more than 4 deep (a cycle?)', file);
-    base = loadConfigFile(path.resolve(path.dirname(file), extend.path), depth + 1);
+    // gitleaks opens `[extend] path` as given, so relative to the working directory; a file beside the
+    // extending config is the fallback (a config in another folder extending its neighbour).
+    const fromCwd = path.resolve(opts.cwd, extend.path);
+    const beside = path.resolve(path.dirname(file), extend.path);
+    const target = existsSync(fromCwd) || !existsSync(beside) ? fromCwd : beside;
+    base = loadConfigFile(target, { cwd: opts.cwd, strict: opts.strict, depth: opts.depth + 1 });
   } else if (extend?.useDefault) {
     base = builtinConfig();
   }
-  if (!base) return freezeConfig(parsed);
+  if (!base) {
+    if (opts.depth === 0) validateRules(parsed.rules, parsed.allowlists, file);
+    return freezeConfig(parsed);
+  }
   const disabled = new Set(extend?.disabledRules ?? []);
+  if (base === builtinConfig()) for (const id of [...disabled]) for (const alias of GITLEAKS_ID_COVERS[id] ?? []) disabled.add(alias);
+  const baseIds = new Set(base.rules.map((r) => r.id));
+  const warnings = [...base.warnings, ...parsed.warnings];
+  for (const id of disabled) {
+    if (!baseIds.has(id) && !parsed.rules.some((r) => r.id === id)) warnings.push(`${file}: disabledRules: no rule '${id}' in the extended config`);
+  }
   const own = new Map(parsed.rules.map((r) => [r.id, r]));
-  // gitleaks: a rule redefined in the extending config overrides the base rule's fields it sets,
-  // and the allowlists of both apply.
+  // gitleaks: a rule redefined in the extending config overrides the base rule's fields it sets; tags, keywords
+  // and allowlists of both apply.
   const merged = base.rules
     .filter((r) => !disabled.has(r.id))
     .map((r) => {
       const mine = own.get(r.id);
       if (!mine) return r;
       own.delete(r.id);
-      return { ...r, ...mine, allowlists: [...(r.allowlists ?? []), ...(mine.allowlists ?? [])] };
+      const keywords = [...new Set([...(r.keywords ?? []), ...(mine.keywords ?? [])])];
+      const tags = [...new Set([...(r.tags ?? []), ...(mine.tags ?? [])])];
+      return {
+        ...r,
+        ...mine,
+        ...(keywords.length ? { keywords } : {}),
+        ...(tags.length ? { tags } : {}),
+        allowlists: [...(r.allowlists ?? []), ...(mine.allowlists ?? [])],
+      };
     });
+  const rules = [...merged, ...parsed.rules.filter((r) => own.has(r.id) && !disabled.has(r.id))];
+  // Validated only now, merged: an id that only adds allowlists to a base rule is complete.
+  if (opts.depth === 0) validateRules(rules, [...base.allowlists, ...parsed.allowlists], file);
   return freezeConfig({
-    rules: [...merged, ...parsed.rules.filter((r) => own.has(r.id) && !disabled.has(r.id))],
+    rules,
     allowlists: [...base.allowlists, ...parsed.allowlists],
     files: [...base.files, file],
-    warnings: [...base.warnings, ...parsed.warnings],
+    warnings,
   });
+}
+
+/**
+ * Every rule, once merged, matches something (a `regex`, a `path`, or both), and every `targetRules` id of a global
+ * allowlist names a rule that exists (checked after the merge, as gitleaks does).
+ */
+function validateRules(rules: readonly RuleSpec[], allowlists: readonly AllowlistSpec[] = [], file = '?'): void {
+  for (const r of rules) {
+    if (!r.regex && !r.path) {
+      throw new ConfigError('a rule needs `regex`, `path`, or both', r.origin?.file ?? file, r.origin?.line, r.id);
+    }
+    if (r.regex && r.secretGroup) {
+      const groups = captureGroupCount(r.regex);
+      if (r.secretGroup > groups) {
+        throw new ConfigError(`secretGroup ${r.secretGroup} but the regex has ${groups} capture group${groups === 1 ? '' : 's'}`, r.origin?.file ?? file, r.origin?.line, r.id);
+      }
+    }
+  }
+  const ids = new Set(rules.map((r) => r.id));
+  for (const a of allowlists) {
+    for (const id of a.targetRules ?? []) {
+      if (!ids.has(id)) throw new ConfigError(`[[allowlists]] targetRules: rule '${id}' does not exist`, file);
+    }
+  }
+}
+
+/** Duplicate ids in one file: gitleaks keeps the later definition; so do we, with a warning (an error when strict). */
+function lastDefinitionWins(ctx: ParseContext, rules: RuleSpec[]): RuleSpec[] {
+  const last = new Map<string, RuleSpec>();
+  for (const r of rules) {
+    const prior = last.get(r.id);
+    if (prior) {
+      const detail = `duplicate rule id (also at line ${prior.origin?.line ?? '?'}); the later definition is used, as in gitleaks`;
+      if (ctx.strict) throw new ConfigError(detail, ctx.file, r.origin?.line, r.id);
+      ctx.warnings.push(`${ctx.file}:${r.origin?.line ?? '?'}: rule '${r.id}': ${detail}`);
+    }
+    last.set(r.id, r);
+  }
+  return rules.filter((r) => last.get(r.id) === r);
 }
 
 function checkKeys(ctx: ParseContext, t: Table, known: ReadonlySet<string>, loc: TableLocation, where: string): void {
@@ -446,8 +583,8 @@ function checkKeys(ctx: ParseContext, t: Table, known: ReadonlySet<string>, loc:
 }
 
 function unknownKey(ctx: ParseContext, key: string, line: number, where: string): void {
-  if (ctx.dialect === 'gitleaks') {
-    ctx.warnings.push(`${ctx.file}:${line}: unknown key \`${key}\` in ${where}; ignored`);
+  if (!ctx.strict) {
+    ctx.warnings.push(`${ctx.file}:${line}: unknown key \`${key}\` in ${where}; ignored (an error with --strict-config)`);
     return;
   }
   const rule = /^rule '(.*)'/.exec(where)?.[1];

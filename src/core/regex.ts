@@ -89,6 +89,12 @@ export function checkRegex(pattern: string): string | undefined {
   }
 }
 
+/** How many capture groups a valid pattern has (`(?:…|)` matches the empty string, which reports them all). */
+export function captureGroupCount(pattern: string): number {
+  const r = new RE2(`(?:${pattern})|`, 'd').exec(Buffer.alloc(0));
+  return r === null ? 0 : (r.indices as ArrayLike<unknown>).length - 1;
+}
+
 /** A pattern that RE2 rejects; `message` says why (the config loader adds file/line/rule). */
 export class RegexSyntaxError extends Error {
   override readonly name = 'RegexSyntaxError';

@@ -54,7 +54,7 @@ export function toJsonEntry(f: Finding, options: ReportOptions): JsonReportEntry
     EndLine: f.endLine,
     StartColumn: f.startColumn,
     EndColumn: f.endColumn,
-    Match: f.secret === '' ? f.match : redactMatch(f.match, f.secret, options),
+    Match: redactMatch(f.match, f.secret, options, options.otherSecrets?.(f)),
     Secret: redactSecret(f.secret, options),
     File: clean(f.file),
     SymlinkFile: '',

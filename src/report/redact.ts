@@ -64,11 +64,40 @@ export function scrub(text: string, secret: string, options: RedactOptions = {})
  * The match as a report may print it: the secret inside it redacted. A match that does not contain the secret
  * (e.g. a decoded find whose match is the encoded form) is replaced by the redacted secret alone.
  */
-export function redactMatch(match: string, secret: string, options: RedactOptions = {}): string {
+export function redactMatch(match: string, secret: string, options: RedactOptions = {}, others: readonly string[] = []): string {
   if (options.showSecrets) return match;
-  if (secret === '') return match;
+  if (secret === '') return scrubOthers(match, others, options);
   if (!match.includes(secret)) return redactSecret(secret, options);
-  return scrub(match, secret, options);
+  return scrubOthers(scrub(match, secret, options), others, options);
+}
+
+/**
+ * `text` with the other findings' secrets of the same fragment redacted too: a Postgres URI whose user is an AWS
+ * key ID must not print that key whole in the URI finding's match. Longest first, so a secret inside another
+ * is not split.
+ */
+export function scrubOthers(text: string, others: readonly string[], options: RedactOptions = {}): string {
+  if (options.showSecrets || others.length === 0) return text;
+  let out = text;
+  for (const s of [...others].sort((a, b) => b.length - a.length)) out = scrub(out, s, options);
+  return out;
+}
+
+/** Finding → the secrets of every finding from the same file (and commit), for `scrubOthers`. */
+export function secretsBySource(findings: Iterable<{ readonly file: string; readonly secret: string; readonly commit?: { readonly sha: string } | undefined }>): (f: { readonly file: string; readonly secret: string; readonly commit?: { readonly sha: string } | undefined }) => readonly string[] {
+  const bySource = new Map<string, Set<string>>();
+  const key = (f: { readonly file: string; readonly commit?: { readonly sha: string } | undefined }): string => `${f.commit?.sha ?? ''}\0${f.file}`;
+  for (const f of findings) {
+    if (f.secret === '') continue;
+    const k = key(f);
+    let set = bySource.get(k);
+    if (!set) bySource.set(k, (set = new Set()));
+    set.add(f.secret);
+  }
+  return (f) => {
+    const set = bySource.get(key(f));
+    return set ? [...set].filter((s) => s !== f.secret) : [];
+  };
 }
 
 /**

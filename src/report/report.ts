@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { Finding } from '../core/types.js';
 import { jsonRenderer } from './json.js';
+import { secretsBySource } from './redact.js';
 import { sarifRenderer } from './sarif.js';
 import { textRenderer } from './text.js';
 import type { ReportFormat, ReportOptions, ReportRenderer } from './types.js';
@@ -30,7 +31,7 @@ export function createRenderer(options: ReportOptions): ReportRenderer {
 
 /** The whole report as a string. */
 export function formatReport(findings: readonly Finding[], options: ReportOptions): string {
-  const r = createRenderer(options);
+  const r = createRenderer(options.otherSecrets || options.showSecrets ? options : { ...options, otherSecrets: secretsBySource(findings) });
   let out = r.begin();
   for (const f of findings) out += r.finding(f);
   return out + r.end();

@@ -41,10 +41,10 @@ export function textRenderer(options: ReportOptions): ReportRenderer {
         const secret = redactSecret(f.secret, options);
         lines.push(`  ${p.dim('secret ')}  ${p.yellow(printable(secret))}`);
         // The match adds context (`password = "…"`) unless it is just the secret again.
-        const match = redactMatch(f.match, f.secret, options);
+        const match = redactMatch(f.match, f.secret, options, options.otherSecrets?.(f));
         if (match !== secret) lines.push(`  ${p.dim('match  ')}  ${printable(match)}`);
       } else if (f.match !== '') {
-        lines.push(`  ${p.dim('match  ')}  ${clean(f.match)}`);
+        lines.push(`  ${p.dim('match  ')}  ${clean(redactMatch(f.match, '', options, options.otherSecrets?.(f)))}`);
       }
       if (f.commit) {
         const c = f.commit;

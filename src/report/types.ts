@@ -26,6 +26,11 @@ export interface ReportOptions {
    * found." (findings listed are what was read before the failure).
    */
   readonly incomplete?: string | undefined;
+  /**
+   * The other secrets found in a finding's file (and commit), redacted in its match too. `formatReport` fills it
+   * from the findings it is given; the CLI adds those a baseline suppressed.
+   */
+  readonly otherSecrets?: ((f: Finding) => readonly string[]) | undefined;
   /** leakward's version for SARIF `tool.driver.version`. */
   readonly toolVersion?: string | undefined;
 }

@@ -175,6 +175,17 @@ async function* walkFiles(options: FilesSourceOptions, signal: AbortSignal | und
       st.onSkip(rel, 'unreadable', errCode(err) ?? String(err));
       continue;
     }
+    // A pipe, FIFO or device named on the command line (`scan <(cat f)`, `/dev/stdin`) is read as a stream, like
+    // `-`; never skipped unread, which would print "No secrets found" for input nobody looked at.
+    const special = specialFile(abs, stat);
+    if (special === 'stream') {
+      yield streamFragment(st, abs, rel);
+      continue;
+    }
+    if (special) {
+      st.onSkip(rel, 'unreadable', special);
+      continue;
+    }
     if (stat.isSymbolicLink()) {
       // A named link is followed only when asked, like a link met during the walk (the root excepted).
       const target = rel === '.' ? fs.statSync(abs) : resolveLink(st, abs, rel);
@@ -201,6 +212,47 @@ function gitIgnores(dir: string): Promise<boolean> {
     child.on('error', () => resolve(false));
     child.on('close', (code) => resolve(code === 0));
   });
+}
+
+/** 'stream' for a named FIFO or character device (through links too), a reason for other non-files, else undefined. */
+function specialFile(abs: string, lstat: fs.Stats): 'stream' | string | undefined {
+  let stat = lstat;
+  if (lstat.isSymbolicLink()) {
+    try {
+      stat = fs.statSync(abs);
+    } catch {
+      return undefined; // a dangling link: the link handling reports it
+    }
+  }
+  if (stat.isFIFO() || stat.isCharacterDevice()) return 'stream';
+  if (stat.isSocket()) return 'a socket, not a file';
+  if (stat.isBlockDevice()) return 'a block device, not a file';
+  return undefined;
+}
+
+/** A named stream as one fragment, read up to `maxFileSize` bytes (then reported as too large and cut). */
+function streamFragment(st: WalkState, abs: string, rel: string): Fragment {
+  async function* content(): AsyncGenerator<Buffer> {
+    const stream = fs.createReadStream(abs, { highWaterMark: 1 << 20 });
+    let total = 0;
+    try {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        if (total + chunk.length > st.maxFileSize) {
+          const room = st.maxFileSize - total;
+          if (room > 0) yield chunk.subarray(0, room);
+          st.onSkip(rel, 'too-large', `a stream; only its first ${st.maxFileSize} bytes were scanned`);
+          return;
+        }
+        total += chunk.length;
+        yield chunk;
+      }
+    } catch (err) {
+      st.onSkip(rel, 'unreadable', errCode(err) ?? String(err));
+    } finally {
+      stream.destroy();
+    }
+  }
+  return { path: rel, content: content() };
 }
 
 /** Lists a folder with git; returns false (having yielded nothing) when it is not in a git work tree. */

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { packageRoot } from '../../src/core/paths.js';
@@ -157,4 +157,81 @@ test('fingerprints are lw2 (scrypt); LEAKWARD_FINGERPRINT_KEY keys them and stay
   writeFileSync(old, JSON.stringify({ version: 1, salt: 'old', fingerprints: [fingerprintV1('aws-access-token', key, 'old')] }));
   assert.equal(leakward(['scan', dir, '--baseline', old]).code, 0);
   assert.equal(leakward(['scan', dir, '--baseline', old], { env }).code, 0, 'a v1 baseline matches under any scan key');
+});
+
+test('one scan base whether one path or several are given: inside a git work tree, its top', () => {
+  const repo = tmp();
+  spawnSync('git', ['init', '-q', repo]);
+  const key = fakeKeyId(31);
+  for (const d of ['a', 'b']) {
+    mkdirSync(path.join(repo, d));
+    writeFileSync(path.join(repo, d, 'k.txt'), `key = ${key}\n`);
+  }
+  // The top's config allowlists a/: both spellings must pick it up, and report paths from the top.
+  writeFileSync(path.join(repo, '.leakward.toml'), "[extend]\nuseDefault = true\n[[allowlists]]\npaths = ['''^a/''']\n");
+  for (const args of [['a'], ['a', 'b'], ['b']]) {
+    const r = leakward(['scan', '--no-git', '-f', 'json', ...args], { cwd: repo });
+    const files = (JSON.parse(r.stdout) as { File: string }[]).map((f) => f.File);
+    assert.deepEqual(files, args.includes('b') ? ['b/k.txt'] : [], `scan ${args.join(' ')}: ${r.stderr}`);
+  }
+  // -c is relative to the working directory, never to the scanned folder.
+  const elsewhere = tmp();
+  writeFileSync(path.join(elsewhere, 'only-a.toml'), "[[rules]]\nid = 'nothing'\nregex = 'zzzz-never'\n");
+  mkdirSync(path.join(repo, 'ci'));
+  writeFileSync(path.join(repo, 'ci', 'only-a.toml'), "[[rules]]\nid = 'aws-access-token'\nregex = 'AKIA[A-Z2-7]{16}'\n");
+  const r = leakward(['scan', '--no-git', '-c', 'only-a.toml', repo], { cwd: elsewhere });
+  assert.equal(r.code, 0, `the working directory's config (no rule matches) was used: ${r.stderr}`);
+});
+
+test("a finding's match never shows another finding's secret whole, even one a baseline suppressed", () => {
+  const dir = tmp();
+  const key = fakeKeyId(977);
+  writeFileSync(path.join(dir, '.env'), `DATABASE_URL=postgres://${key}:Xk9fQ2wLmZ7pR4vT@db.internal.example.com:5432/app\n`);
+  const all = leakward(['scan', '--no-git', '-f', 'json', dir]);
+  const entries = JSON.parse(all.stdout) as { RuleID: string; Match: string }[];
+  assert.deepEqual(entries.map((e) => e.RuleID).sort(), ['aws-access-token', 'postgres-uri']);
+  for (const out of [all.stdout, leakward(['scan', '--no-git', dir]).stdout]) assert.ok(!out.includes(key), 'the key ID appears whole');
+  // Baseline only the AWS key: the URI finding is still reported, without the key in its match.
+  const baseline = path.join(dir, 'b.json');
+  writeFileSync(baseline, JSON.stringify({ version: 2, salt: 's', fingerprints: [fingerprint('aws-access-token', key, 's')] }));
+  const r = leakward(['scan', '--no-git', '-f', 'json', '--baseline', baseline, dir]);
+  assert.deepEqual((JSON.parse(r.stdout) as { RuleID: string }[]).map((e) => e.RuleID), ['postgres-uri']);
+  assert.ok(!r.stdout.includes(key), 'the suppressed key ID appears whole in the URI match');
+});
+
+test('skips are never silent: what could not be scanned is a warning, by-design skips are counted, -v lists all', () => {
+  const dir = tmp();
+  writeFileSync(path.join(dir, 'big.txt'), 'x'.repeat(5000) + '\n');
+  writeFileSync(path.join(dir, 'b.bin'), Buffer.from([0, 1, 2, 0, 0, 3]));
+  symlinkSync('big.txt', path.join(dir, 'link'));
+  const r = leakward(['scan', '--no-git', '--max-file-size', '0.001', dir]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /warning: not scanned: big\.txt \(too-large/);
+  assert.doesNotMatch(r.stderr, /b\.bin|link \(/, 'by-design skips are counted, not listed');
+  assert.match(r.stderr, /skipped 1 binary, 1 symlink, 1 too-large/);
+  const v = leakward(['scan', '--no-git', '-v', '--max-file-size', '0.001', dir]);
+  assert.match(v.stderr, /skipped b\.bin \(binary\)/);
+  assert.match(v.stderr, /skipped link \(symlink\)/);
+});
+
+test('pipes, FIFOs and /dev/stdin named on the command line are read as streams; /dev/zero stops at the size limit', () => {
+  const dir = tmp();
+  const key = fakeKeyId(41);
+  const run = (script: string) => spawnSync('bash', ['-c', script], {
+    cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', LEAKWARD_CONFIG: '', K: key, LW: bin, NODE: process.execPath },
+  });
+  for (const script of [
+    'mkfifo f && (echo "key = $K" > f &) && "$NODE" "$LW" scan f',
+    '"$NODE" "$LW" scan <(echo "key = $K")',
+    'echo "key = $K" | "$NODE" "$LW" scan /dev/stdin',
+  ]) {
+    const r = run(script);
+    assert.equal(r.status, 1, `${script}: ${r.stderr}`);
+    assert.match(r.stdout, /1 secret found/);
+  }
+  const zero = run('"$NODE" "$LW" scan --max-file-size 0.01 /dev/zero');
+  assert.equal(zero.status, 0, zero.stderr);
+  assert.match(zero.stderr, /not scanned: .*zero \(too-large: a stream; only its first 10486 bytes were scanned\)/);
+  assert.match(run('"$NODE" "$LW" scan -c /dev/zero .').stderr, /larger than 16 MiB/);
+  assert.match(run('"$NODE" "$LW" mask --secrets-file /dev/zero </dev/null').stderr, /larger than 16 MiB/);
 });

@@ -8,8 +8,12 @@ import { Ajv } from 'ajv';
 import { packageRoot } from '../../src/core/paths.js';
 
 const bin = path.join(packageRoot, 'bin', 'leakward.js');
-const leaky = path.join(packageRoot, 'examples', 'leaky-app');
-const clean = path.join(packageRoot, 'examples', 'clean-app');
+// Copied out of this repository: inside its work tree the scan base is the repository's top, whose
+// .leakward.toml allowlists examples/ (see src/cli/base.ts).
+const examples = mkdtempSync(path.join(os.tmpdir(), 'leakward-examples-'));
+cpSync(path.join(packageRoot, 'examples'), examples, { recursive: true });
+const leaky = path.join(examples, 'leaky-app');
+const clean = path.join(examples, 'clean-app');
 
 function leakward(args: string[], opts: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {}) {
   const r = spawnSync(process.execPath, [bin, ...args], {

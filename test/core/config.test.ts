@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, copyFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync, copyFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { builtinConfig, ConfigError, loadConfig, loadConfigFile, parseConfigText } from '../../src/core/config.js';
@@ -30,7 +30,9 @@ test('a .gitleaks.toml with [extend] useDefault keeps the built-in rules, adds i
   const ids = new Set(config.rules.map((r) => r.id));
   assert.ok(ids.has('acme-internal-token'), 'own rule present');
   assert.ok(!ids.has('generic-api-key'), 'disabled rule removed');
-  assert.equal(config.rules.length, builtinConfig().rules.filter((r) => r.id !== 'generic-api-key').length + 1);
+  // generic-api-key covers, for a gitleaks user, every built-in generic rule (GITLEAKS_ID_COVERS).
+  const generic = new Set(['generic-api-key', 'generic-password', 'generic-secret-xml', 'generic-name-value-secret', 'generic-password-yaml-block']);
+  assert.equal(config.rules.length, builtinConfig().rules.filter((r) => !generic.has(r.id)).length + 1);
   const own = config.rules.find((r) => r.id === 'acme-internal-token')!;
   assert.equal(own.secretGroup, 1);
   assert.deepEqual(own.keywords, ['acme_']);
@@ -53,8 +55,10 @@ test('an invalid regex names the file, the line and the rule', () => {
   assert.match(err.message, /bad-regex\.toml:10: rule 'broken-one': invalid regex/);
 });
 
-test('an unknown key in a leakward config is an error naming the line and rule', () => {
-  const err = configError(() => loadConfigFile(fixture('unknown-key.leakward.toml')));
+test('an unknown key is a warning naming the key and line, whatever the file is called; an error when strict', () => {
+  const loaded = loadConfigFile(fixture('unknown-key.leakward.toml'));
+  assert.ok(loaded.warnings.some((w) => /unknown-key\.leakward\.toml:4: unknown key `keyword`/.test(w)), loaded.warnings.join('\n'));
+  const err = configError(() => loadConfigFile(fixture('unknown-key.leakward.toml'), { strict: true }));
   assert.equal(err.line, 4);
   assert.equal(err.ruleId, 'typo-rule');
   assert.match(err.message, /unknown key `keyword`/);
@@ -73,9 +77,13 @@ test('unknown validators and confidence values are rejected', () => {
   assert.equal(b.line, 4);
 });
 
-test('a rule needs regex or path; ids are unique', () => {
+test('a rule needs regex or path; a duplicate id keeps the later definition (gitleaks), an error when strict', () => {
   configError(() => parseConfigText("[[rules]]\nid = 'empty'\n", 'x.toml'));
-  const dup = configError(() => parseConfigText("[[rules]]\nid = 'd'\nregex = 'a'\n[[rules]]\nid = 'd'\nregex = 'b'\n", 'x.toml'));
+  const text = "[[rules]]\nid = 'd'\nregex = 'a'\n[[rules]]\nid = 'd'\nregex = 'b'\n";
+  const loose = parseConfigText(text, 'x.toml');
+  assert.deepEqual(loose.rules.map((r) => [r.id, r.regex]), [['d', 'b']]);
+  assert.ok(loose.warnings.some((w) => /x\.toml:4: rule 'd': duplicate rule id/.test(w)));
+  const dup = configError(() => parseConfigText(text, 'x.toml', { strict: true }));
   assert.equal(dup.line, 4);
 });
 
@@ -87,11 +95,11 @@ test('discovery: --config, then LEAKWARD_CONFIG, then .leakward.toml, then .gitl
   writeFileSync(path.join(dir, '.leakward.toml'), "[[rules]]\nid = 'from-leakward-toml'\nregex = 'zz'\n");
   assert.equal((await loadConfig({ root: dir })).rules[0]!.id, 'from-leakward-toml');
   writeFileSync(path.join(dir, 'env.toml'), "[[rules]]\nid = 'from-env'\nregex = 'zz'\n");
-  assert.equal((await loadConfig({ root: dir, env: { LEAKWARD_CONFIG: 'env.toml' } })).rules[0]!.id, 'from-env');
+  assert.equal((await loadConfig({ root: dir, cwd: dir, env: { LEAKWARD_CONFIG: 'env.toml' } })).rules[0]!.id, 'from-env');
   writeFileSync(path.join(dir, 'flag.toml'), "[[rules]]\nid = 'from-flag'\nregex = 'zz'\n");
-  const flagged = await loadConfig({ root: dir, configPath: 'flag.toml', env: { LEAKWARD_CONFIG: 'env.toml' } });
+  const flagged = await loadConfig({ root: dir, cwd: dir, configPath: 'flag.toml', env: { LEAKWARD_CONFIG: 'env.toml' } });
   assert.equal(flagged.rules[0]!.id, 'from-flag');
-  await assert.rejects(loadConfig({ root: dir, configPath: 'missing.toml' }), ConfigError);
+  await assert.rejects(loadConfig({ root: dir, cwd: dir, configPath: 'missing.toml' }), ConfigError);
 });
 
 test('[extend] path builds on another config file; a redefined rule overrides fields and keeps both allowlists', () => {
@@ -104,4 +112,49 @@ test('[extend] path builds on another config file; a redefined rule overrides fi
   assert.equal(r.regex, 'aaa+');
   assert.deepEqual(r.keywords, ['aaa']);
   assert.deepEqual(r.allowlists?.map((a) => a.stopwords?.[0]), ['one', 'two']);
+});
+
+test('paths from the command line or the environment resolve against the working directory, not the scanned folder', async () => {
+  const work = mkdtempSync(path.join(os.tmpdir(), 'leakward-cwd-'));
+  const scanned = mkdtempSync(path.join(os.tmpdir(), 'leakward-untrusted-'));
+  mkdirSync(path.join(work, 'ci'));
+  mkdirSync(path.join(scanned, 'ci'));
+  writeFileSync(path.join(work, 'ci', 'leakward.toml'), "[[rules]]\nid = 'ours'\nregex = 'zz'\n");
+  writeFileSync(path.join(scanned, 'ci', 'leakward.toml'), "[[rules]]\nid = 'theirs'\nregex = 'zz'\n");
+  for (const opts of [{ configPath: 'ci/leakward.toml' }, { env: { LEAKWARD_CONFIG: 'ci/leakward.toml' } }, { env: { GITLEAKS_CONFIG: 'ci/leakward.toml' } }]) {
+    const config = await loadConfig({ root: scanned, cwd: work, ...opts });
+    assert.deepEqual(config.rules.map((r) => r.id), ['ours'], JSON.stringify(opts));
+  }
+});
+
+test('LEAKWARD_CONFIG_TOML and GITLEAKS_CONFIG_TOML hold the config text, after the file variables', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'leakward-envtoml-'));
+  const text = (id: string): string => `[[rules]]\nid = '${id}'\nregex = 'zz'\n`;
+  writeFileSync(path.join(dir, '.gitleaks.toml'), text('discovered'));
+  writeFileSync(path.join(dir, 'file.toml'), text('from-file'));
+  const ids = async (env: NodeJS.ProcessEnv): Promise<string[]> => (await loadConfig({ root: dir, cwd: dir, env })).rules.map((r) => r.id);
+  assert.deepEqual(await ids({ GITLEAKS_CONFIG_TOML: text('gitleaks-text') }), ['gitleaks-text']);
+  assert.deepEqual(await ids({ LEAKWARD_CONFIG_TOML: text('leakward-text'), GITLEAKS_CONFIG_TOML: text('gitleaks-text') }), ['leakward-text']);
+  assert.deepEqual(await ids({ GITLEAKS_CONFIG: 'file.toml', GITLEAKS_CONFIG_TOML: text('gitleaks-text') }), ['from-file']);
+  assert.deepEqual(await ids({ LEAKWARD_CONFIG: 'file.toml', LEAKWARD_CONFIG_TOML: text('leakward-text') }), ['from-file']);
+  const bad = await loadConfig({ root: dir, cwd: dir, env: { GITLEAKS_CONFIG_TOML: "[[rules]]\nid = 'x'\nregex = '('\n" } }).catch((e: unknown) => e);
+  assert.ok(bad instanceof ConfigError);
+  assert.match(bad.message, /^\$GITLEAKS_CONFIG_TOML:3: rule 'x': invalid regex/);
+});
+
+test('extending a default rule by id with only [[rules.allowlists]] works: merged first, validated after (gitleaks)', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'leakward-extend-'));
+  writeFileSync(path.join(dir, 'c.toml'), "[extend]\nuseDefault = true\n\n[[rules]]\nid = 'github-pat'\n[[rules.allowlists]]\nregexes = ['''ghp_EXAMPLE''']\n");
+  const config = loadConfigFile(path.join(dir, 'c.toml'));
+  const rule = config.rules.find((r) => r.id === 'github-pat')!;
+  const base = builtinConfig().rules.find((r) => r.id === 'github-pat')!;
+  assert.equal(rule.regex, base.regex);
+  assert.equal(rule.allowlists!.length, (base.allowlists?.length ?? 0) + 1);
+  // A new id without regex or path is still an error, after the merge.
+  writeFileSync(path.join(dir, 'd.toml'), "[extend]\nuseDefault = true\n\n[[rules]]\nid = 'no-such-default'\n[[rules.allowlists]]\nregexes = ['x']\n");
+  assert.match(configError(() => loadConfigFile(path.join(dir, 'd.toml'))).message, /rule 'no-such-default': a rule needs `regex`, `path`, or both/);
+});
+
+test('-c /dev/zero stops at a size limit with an error', { skip: process.platform === 'win32' ? 'no /dev/zero' : false }, () => {
+  assert.match(configError(() => loadConfigFile('/dev/zero')).message, /larger than 16 MiB/);
 });

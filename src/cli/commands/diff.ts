@@ -38,7 +38,8 @@ export async function run(args: string[], io: CliIO): Promise<number> {
     stats.bytes > 0 && stats.files === 0 && stats.commits === 0
       ? { message: 'the input is not a unified diff (no file or commit header)', scanned: false }
       : undefined;
-  const code = await runFindingsCommand({ io, root: io.cwd, flags, fragments: parseUnifiedDiff(input, { stats, commitMetadata: true }), failure });
+  const { scanBase } = await import('../base.js');
+  const code = await runFindingsCommand({ io, root: await scanBase(io.cwd, []), flags, fragments: parseUnifiedDiff(input, { stats, commitMetadata: true }), failure });
   const failed = failure();
   if (failed) io.stderr.write(`leakward diff: ${failed.message}; nothing was scanned\n`);
   else if (stats.bytes === 0) io.stderr.write('leakward diff: empty input; nothing to scan\n');

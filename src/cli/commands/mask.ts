@@ -8,7 +8,8 @@
  * As a filter: 0, or 2 on our own error.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fstatSync, readFileSync, readSync } from 'node:fs';
+import { fstatSync, readSync } from 'node:fs';
+import { readTextCapped, TooLargeError } from '../../core/read-capped.js';
 import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import { Readable, type Writable } from 'node:stream';
@@ -107,8 +108,10 @@ function registerSecrets(a: MaskArgs, io: CliIO, registry: SecretRegistry): void
   for (const file of a.secretsFiles) {
     let text: string;
     try {
-      text = readFileSync(path.resolve(io.cwd, file), 'utf8');
+      // A secrets file is small; /dev/zero or a pipe named by mistake must stop, not fill memory.
+      text = readTextCapped(path.resolve(io.cwd, file), 16 * 1024 * 1024);
     } catch (err) {
+      if (err instanceof TooLargeError) throw new UsageError(`secrets file ${file} is ${err.message}`);
       throw new UsageError(`cannot read secrets file ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
     }
     let values: string[];

@@ -3,8 +3,9 @@ import path from 'node:path';
 import { filesSource } from '../../sources/files.js';
 import { stdinSource } from '../../sources/stdin.js';
 import { readLocationText } from '../../sources/location.js';
-import { parseCommandArgs, positiveDecimalFlag, reportFlags, reportHelp, runFindingsCommand, verifyFlags, verifyHelp, verifyOptions } from '../common.js';
+import { parseCommandArgs, positiveDecimalFlag, skipLog, reportFlags, reportHelp, runFindingsCommand, verifyFlags, verifyHelp, verifyOptions } from '../common.js';
 import { UsageError, type CliIO } from '../io.js';
+import { scanBase } from '../base.js';
 
 const help = `usage: leakward scan [options] [PATH...]
 
@@ -45,7 +46,7 @@ export async function run(args: string[], io: CliIO): Promise<number> {
   const paths = positionals.length ? positionals : ['.'];
   if (paths.includes('-')) {
     if (paths.length > 1) throw new UsageError("'-' (stdin) cannot be combined with other paths");
-    return runFindingsCommand({ io, root: io.cwd, flags, fragments: stdinSource(io.stdin).fragments(), ...(verify ? { verify } : {}) });
+    return runFindingsCommand({ io, root: await scanBase(io.cwd, []), flags, fragments: stdinSource(io.stdin).fragments(), ...(verify ? { verify } : {}) });
   }
   for (const p of paths) {
     try {
@@ -54,24 +55,23 @@ export async function run(args: string[], io: CliIO): Promise<number> {
       throw new UsageError(`no such file or directory: ${p}`);
     }
   }
-  // One folder given: it is the scan root (config discovery, baseline, report paths), as in `gitleaks dir`.
-  const only = paths.length === 1 ? path.resolve(io.cwd, paths[0]!) : undefined;
-  const root = only && statSync(only).isDirectory() ? only : io.cwd;
+  // The scan base (config discovery, baseline, .gitleaksignore, report paths): see cli/base.ts.
+  const root = await scanBase(io.cwd, paths.map((p) => path.resolve(io.cwd, p)));
+  // One log for the walk's skips (links, unreadable folders) and the scanner's (binary, too large, unreadable).
+  const skips = skipLog(io, flags.verbose);
   const source = filesSource({
     root,
+    onSkip: skips.onSkip,
     paths: paths.map((p) => path.resolve(io.cwd, p)),
     useGit: values['no-git'] !== true,
     followSymlinks: values['follow-symlinks'] === true,
     includeDependencies: values['include-dependencies'] === true,
     maxFileSize,
-    onSkip: (file: string, reason: string, detail?: string) => {
-      if (reason === 'unreadable' || flags.verbose) io.stderr.write(`leakward: skipped ${file} (${reason}${detail ? `: ${detail}` : ''})\n`);
-    },
     ...(values['include'] ? { include: values['include'] as string[] } : {}),
     ...(values['exclude'] ? { exclude: values['exclude'] as string[] } : {}),
   });
   return runFindingsCommand({
-    io, root, flags, fragments: source.fragments(), maxFileSize,
+    io, root, flags, fragments: source.fragments(), maxFileSize, skips,
     ...(verify ? { verify, readText: (f) => readLocationText(root, { file: f.file }) } : {}),
   });
 }
