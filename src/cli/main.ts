@@ -12,6 +12,7 @@ const commands: Record<string, () => Promise<Command>> = {
   report: async () => (await import('./commands/report.js')).run,
   triage: async () => (await import('./commands/triage.js')).run,
   verify: async () => (await import('./commands/verify.js')).run,
+  worker: async () => (await import('./commands/worker.js')).run,
 };
 
 const usage = `usage: leakward <command> [options]
@@ -27,6 +28,7 @@ commands:
   report --db FILE      the sweep report: html, markdown, sarif per repository, jsonl
   triage FINGERPRINT    record a decision on a sweep finding (or --export-baseline FILE)
   verify REPORT.json    check a JSON report's findings with their providers (--repo DIR)
+  worker --queue URL    take sweep jobs from Redis (sweep --queue URL enqueue|collect|status)
 
 Run 'leakward <command> --help' for a command's options.
 `;

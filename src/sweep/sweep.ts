@@ -184,7 +184,7 @@ async function sweepRepo(loc: RepoLocation, opts: SweepOptions, ruleSet: RuleSet
 }
 
 /** The selected refs that reach each finding commit (`git for-each-ref --contains`, bounded). */
-async function reachOf(dir: string, shas: string[], refs: readonly RefRecord[]): Promise<{ sha: string; refs: string[] }[]> {
+export async function reachOf(dir: string, shas: string[], refs: readonly RefRecord[]): Promise<{ sha: string; refs: string[] }[]> {
   const names = new Set(refs.map((r) => r.name));
   const tipOf = new Map<string, string[]>();
   for (const r of refs) tipOf.set(r.sha, [...(tipOf.get(r.sha) ?? []), r.name]);
@@ -199,7 +199,7 @@ async function reachOf(dir: string, shas: string[], refs: readonly RefRecord[]):
 }
 
 /** Fingerprints of the findings in the default branch's tip among the files that ever held a finding. */
-async function presentAtTip(dir: string, head: string, paths: readonly string[], config: Config, depth: number | undefined,
+export async function presentAtTip(dir: string, head: string, paths: readonly string[], config: Config, depth: number | undefined,
   scanners: Map<string, Scanner>): Promise<string[]> {
   const scanner = scannerFor(config, config.rules.map((r) => r.id), depth, scanners);
   const out = new Set<string>();

@@ -5,6 +5,7 @@ import { UsageError, type CliIO } from '../io.js';
 
 const help = `usage: leakward sweep [REPO...] [--repos FILE] [options]
        leakward sweep merge A.db B.db ... -o ALL.db
+       leakward sweep --queue redis://HOST:PORT enqueue|collect|status ...   (many machines: see --queue URL --help)
 
 Scans every commit reachable from the branches and tags of many repositories into a datastore (SQLite), each
 commit once whichever repository reaches it; later sweeps scan only new commits (and, when the rules changed,
@@ -37,6 +38,7 @@ failed or bad input, 130 interrupted (run again to resume: finished work is kept
 
 export async function run(args: string[], io: CliIO): Promise<number> {
   if (args[0] === 'merge') return runMerge(args.slice(1), io);
+  if (args.some((a) => a === '--queue' || a.startsWith('--queue='))) return (await import('./sweep-queue.js')).runQueue(args, io);
   const { parseArgs } = await import('node:util');
   let parsed;
   try {
