@@ -15,6 +15,7 @@ const scenarios: Record<string, () => Promise<{ run(argv: string[]): Promise<voi
   speed: () => import('./speed.bench.js'),
   fingerprint: () => import('./fingerprint.bench.js'),
   precision: () => import('./precision.bench.js'),
+  queue: () => import('./queue.bench.js'),
 };
 
 const argv = process.argv.slice(2);
