@@ -39,7 +39,8 @@ const allowed: Record<string, readonly string[]> = {
   mask: ['mask', 'core', 'node:', 'micromatch'],
   report: ['report', 'core', 'node:', 'sarif' /* @types/sarif, types only */, 'store'],
   // sweep uses report/redact.ts only, so a datastore preview reads like every other report's.
-  sweep: ['sweep', 'core', 'sources', 'store', 'report', 'verify', 'node:', 'micromatch', 'p-limit'],
+  // the queue (sweep/queue*.ts, collector, shared ledger) is the only user of bullmq and ioredis
+  sweep: ['sweep', 'core', 'sources', 'store', 'report', 'verify', 'node:', 'micromatch', 'p-limit', 'bullmq', 'ioredis'],
   store: ['store', 'node:', 'better-sqlite3'],
   verify: ['verify', 'core', 'node:', 'p-limit'],
   cli: ['cli', 'core', 'sources', 'mask', 'report', 'sweep', 'store', 'verify', 'index', 'node:', 'micromatch'],

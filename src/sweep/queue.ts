@@ -157,3 +157,24 @@ export async function queueCounts(queues: Record<QueueKind, BullQueue>): Promise
 export function sweepIdle(c: Record<QueueKind, QueueCounts>): boolean {
   return (['plan', 'scan', 'finish'] as const).every((k) => c[k].waiting + c[k].active + c[k].delayed + c[k].waitingChildren === 0);
 }
+
+/** Stats the workers keep in Redis: commits scanned, bytes of diffs, when the first enqueue happened (ms). */
+export interface QueueStats { readonly commits: number; readonly bytes: number; readonly started?: number }
+
+async function withRedis<T>(conn: QueueConnection, f: (r: import('ioredis').Redis) => Promise<T>): Promise<T> {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis({ ...(conn.options as object) });
+  try { return await f(redis); } finally { redis.disconnect(); }
+}
+
+/** Records when the sweep began (the first enqueue), for the status's throughput and ETA. */
+export function markSweepStarted(conn: QueueConnection): Promise<void> {
+  return withRedis(conn, async (r) => { await r.set(`${PREFIX}:stats:started`, String(Date.now()), 'NX'); });
+}
+
+export function queueStats(conn: QueueConnection): Promise<QueueStats> {
+  return withRedis(conn, async (r) => {
+    const [commits, bytes, started] = await r.mget(`${PREFIX}:stats:commits`, `${PREFIX}:stats:bytes`, `${PREFIX}:stats:started`);
+    return { commits: Number(commits ?? 0), bytes: Number(bytes ?? 0), ...(started ? { started: Number(started) } : {}) };
+  });
+}

@@ -76,10 +76,7 @@ export async function runQueue(args: string[], io: CliIO): Promise<number> {
         ...(values.refs ? { refs: values.refs } : {}),
         ...(batchSize ? { batchSize } : {}),
       })));
-      const { Redis } = await import('ioredis');
-      const redis = new Redis({ ...(connection.options as object) });
-      await redis.set(`${q.PREFIX}:stats:started`, String(Date.now()), 'NX');
-      redis.disconnect();
+      await q.markSweepStarted(connection);
       io.stderr.write(`leakward sweep: ${added} repositories enqueued${known ? `, ${known} already on the queue` : ''} (rule set ${ruleSet.id}) on ${connection.url}\n`);
     } finally {
       await q.closeQueues(queues);
@@ -117,10 +114,7 @@ export async function runQueue(args: string[], io: CliIO): Promise<number> {
   const queues = await q.openQueues(connection);
   try {
     const c = await q.queueCounts(queues);
-    const { Redis } = await import('ioredis');
-    const redis = new Redis({ ...(connection.options as object) });
-    const [commits, bytes, started] = await redis.mget(`${q.PREFIX}:stats:commits`, `${q.PREFIX}:stats:bytes`, `${q.PREFIX}:stats:started`);
-    redis.disconnect();
+    const { commits, bytes, started } = await q.queueStats(connection);
     const out: string[] = [];
     out.push(`queue ${connection.url}`);
     out.push(`${'jobs'.padEnd(8)} ${['waiting', 'active', 'delayed', 'completed', 'failed'].map((h) => h.padStart(10)).join('')}`);
@@ -128,13 +122,13 @@ export async function runQueue(args: string[], io: CliIO): Promise<number> {
       const r = c[k];
       out.push(`${k.padEnd(8)} ${[r.waiting + r.waitingChildren, r.active, r.delayed, r.completed, r.failed].map((n) => String(n).padStart(10)).join('')}`);
     }
-    const elapsed = started ? (Date.now() - Number(started)) / 1000 : 0;
-    const nCommits = Number(commits ?? 0);
+    const elapsed = started ? (Date.now() - started) / 1000 : 0;
+    const nCommits = commits;
     const rate = elapsed > 0 ? nCommits / elapsed : 0;
     const remaining = c.plan.waiting + c.plan.active + c.scan.waiting + c.scan.active + c.scan.delayed;
     const doneScans = c.scan.completed;
     const eta = remaining === 0 ? 'done' : doneScans > 0 && elapsed > 0 ? `~${Math.ceil((remaining * elapsed) / doneScans)} s` : 'unknown';
-    out.push(`scanned ${nCommits} commits, ${(Number(bytes ?? 0) / 1048576).toFixed(1)} MB of diffs, ${rate.toFixed(1)} commits/s; remaining jobs ${remaining}, ETA ${eta}`);
+    out.push(`scanned ${nCommits} commits, ${(bytes / 1048576).toFixed(1)} MB of diffs, ${rate.toFixed(1)} commits/s; remaining jobs ${remaining}, ETA ${eta}`);
     if ((io.stdout as Partial<WriteStream>).isTTY) {
       const total = remaining + doneScans;
       const width = 30;
