@@ -34,6 +34,8 @@ export class LineTracker {
     }
     let cps = 0;
     for (let i = from; i < b; i++) if ((buf[i]! & 0xc0) !== 0x80) cps++;
+    // a UTF-8 BOM opening the content is a signature, not a character: it takes no column (editors show none)
+    if (this.pos === 0 && count === 0 && a === 0 && b >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) cps--;
     this.col += cps;
     this.pos = to;
   }

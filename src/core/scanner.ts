@@ -10,6 +10,8 @@
  *    Matches are complete up to MAX_MATCH bytes (16 KiB: PEM private-key blocks fit); longer ones may be cut.
  * 3. Memory per streamed fragment is one buffer of WINDOW + 2·OVERLAP bytes, whatever the file or line length.
  * 4. Binary content (a NUL byte in the first 8000 bytes, as git decides) skips content rules; path rules still run.
+ *    UTF-16/UTF-32 text with a BOM is transcoded to UTF-8 first (text-encoding.ts), so it is text, not binary; its
+ *    findings' `span` is then in the UTF-8 text, while lines and columns are those of the original characters.
  *    Unreadable files are reported through `onSkip` and never thrown out of the scan.
  * 5. Line/column bookkeeping only moves forward (lines.ts): 1-based lines (through `lineNumbers` / `startLine`),
  *    1-based columns in code points, `endColumn` inclusive. A finding's position and `span` are its SECRET's.
@@ -23,6 +25,7 @@ import { regexWidth } from './pack-tables.js';
 import type { Config, Finding, Fragment, FragmentMeta } from './types.js';
 import { getValidator } from './validators.js';
 import { pathKind } from './text-context.js';
+import { toUtf8, utf8Chunks } from './text-encoding.js';
 
 export type ContentSkipReason = 'binary' | 'too-large' | 'unreadable';
 
@@ -430,6 +433,7 @@ class CoreScanner implements Scanner {
   /** scanBuffer without the path rules (already reported). */
   private contentFindings(content: Buffer, meta: FragmentMeta, ctx: FragmentContext): Finding[] {
     if (content.length === 0) return [];
+    content = toUtf8(content);
     if (isBinary(content)) {
       this.options.onSkip?.(meta.path, 'binary');
       return [];
@@ -444,7 +448,8 @@ class CoreScanner implements Scanner {
   }
 
   /** The streaming loop: one buffer of WINDOW + 2·OVERLAP bytes, windows at fixed absolute offsets. */
-  private async *scanStream(chunks: AsyncIterable<Uint8Array>, meta: FragmentMeta, ctx: FragmentContext): AsyncIterable<Finding> {
+  private async *scanStream(raw: AsyncIterable<Uint8Array>, meta: FragmentMeta, ctx: FragmentContext): AsyncIterable<Finding> {
+    const chunks = utf8Chunks(raw);
     const cap = WINDOW + 2 * OVERLAP;
     const buf = Buffer.allocUnsafe(cap);
     let bufAbs = 0; // absolute offset of buf[0]
@@ -501,7 +506,7 @@ class CoreScanner implements Scanner {
       }
     } finally {
       // the consumer may stop early: let the source close its file handle
-      if (!eof) await it.return?.();
+      if (!eof) await it.return?.(undefined);
     }
   }
 

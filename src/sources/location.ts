@@ -7,6 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { GIT_CONFIG } from './git.js';
+import { toUtf8 } from '../core/text-encoding.js';
 
 export interface TextLocation {
   /** Path relative to `root` with `/` separators, as findings carry it. */
@@ -37,9 +38,10 @@ export async function readLocation(root: string, loc: TextLocation): Promise<Buf
   }
 }
 
-/** `readLocation` as UTF-8 text. */
+/** `readLocation` as text: UTF-16/32 with a BOM is transcoded, as the scanner does, so its lines line up. */
 export async function readLocationText(root: string, loc: TextLocation): Promise<string | undefined> {
-  return (await readLocation(root, loc))?.toString('utf8');
+  const buf = await readLocation(root, loc);
+  return buf && toUtf8(buf).toString('utf8');
 }
 
 function gitBlob(cwd: string, spec: string): Promise<Buffer | undefined> {

@@ -8,6 +8,7 @@
 import type { Config, Finding } from '../core/types.js';
 import type { Scanner } from '../core/scanner.js';
 import { readLocation } from '../sources/location.js';
+import { toUtf8 } from '../core/text-encoding.js';
 import type { CachedCheckRecord, VerificationRecord } from '../store/types.js';
 import { verifyFindings, type VerifyOptions } from '../verify/verify.js';
 import { ruleVerification } from '../verify/registry.js';
@@ -67,7 +68,7 @@ export async function verifyRepoFindings(url: string, dir: string, config: Confi
   for (const g of byBlob.values()) {
     const buf = await readLocation(dir, { file: g.path, commit: g.sha });
     if (!buf) { unread.push(...g.fps); continue; }
-    texts.set(`${g.sha}\0${g.path}`, buf.toString('utf8'));
+    texts.set(`${g.sha}\0${g.path}`, toUtf8(buf).toString('utf8'));
     const ruleIds = [...new Set(g.fps.map((fp) => rules.get(fp)!))].sort();
     const scanner = scannerFor(config, ruleIds, maxDecodeDepth, scanners);
     const found = scanner.scanBuffer(buf, { path: g.path, commit: { sha: g.sha, author: '', email: '', date: '', message: '' } });

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Ajv } from 'ajv';
 import { packageRoot } from '../../src/core/paths.js';
+import { fakeAwsKey } from '../sources/git-fixture.js';
 
 const bin = path.join(packageRoot, 'bin', 'leakward.js');
 // Copied out of this repository: inside its work tree the scan base is the repository's top, whose
@@ -100,6 +101,21 @@ test('stdin is scanned with -', () => {
   const r = leakward(['scan', '-'], { input: token });
   assert.equal(r.code, 1);
   assert.match(r.stdout, /^-:2:/m);
+});
+
+test('UTF-16 files with a BOM (PowerShell 5 .ps1, .reg exports) are scanned, at the original line and column', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'lw-utf16-'));
+  const key = fakeAwsKey(21);
+  writeFileSync(path.join(dir, 'deploy.ps1'), Buffer.from(`\ufeff# deploy\r\n$id = "${key}"\r\n`, 'utf16le'));
+  const be = Buffer.from(`\ufeffWindows Registry Editor Version 5.00\r\n\r\n"Key"="${key}"\r\n`, 'utf16le').swap16();
+  writeFileSync(path.join(dir, 'export.reg'), be);
+  writeFileSync(path.join(dir, 'blob.bin'), Buffer.concat([Buffer.from([0, 1, 2, 0]), Buffer.from(key)]));
+  const r = leakward(['scan', '--no-git', '-v', '-f', 'json', dir]);
+  assert.equal(r.code, 1, r.stderr);
+  const got = (JSON.parse(r.stdout) as { File: string; StartLine: number; StartColumn: number; EndColumn: number }[])
+    .map((f) => `${path.basename(f.File)}:${f.StartLine}:${f.StartColumn}-${f.EndColumn}`).sort();
+  assert.deepEqual(got, ['deploy.ps1:2:8-27', 'export.reg:3:8-27']);
+  assert.ok(!r.stdout.includes(key) && !r.stderr.includes(key), 'no secret printed');
 });
 
 test('--exit-code and --output', () => {
