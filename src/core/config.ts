@@ -113,11 +113,12 @@ export function writeCompiledPack(): Config {
   const files = readdirSync(patternsDir).filter((f) => f.endsWith('.toml')).sort();
   const pack = compilePack(files);
   writeFileSync(compiledPackFile, JSON.stringify(pack));
-  // The scanner's construction work for this pack (keyword automata, regex widths): see pack-tables.ts.
+  // The scanner's construction work for this pack (keyword automata, regex widths, keyword radii): see pack-tables.ts.
   const withRegex = pack.rules.filter((r) => r.regex !== undefined);
   writePackTables(
     [matcherKeywords(withRegex), matcherKeywords(withRegex.filter((r) => r.confidence === 'high'))],
     withRegex.map((r) => r.regex!),
+    withRegex.map((r) => [r.regex!, r.keywords ?? []] as const),
   );
   builtin = pack;
   return pack;
