@@ -143,11 +143,12 @@ export function writeCompiledPack(): Config {
   const pack = compilePack(files, sources);
   const onDisk: CompiledPack = { ...pack, files, sourceHash: patternsHash(files, sources) };
   writeFileSync(compiledPackFile, JSON.stringify(onDisk));
-  // The scanner's construction work for this pack (keyword automata, regex widths): see pack-tables.ts.
+  // The scanner's construction work for this pack (keyword automata, regex widths, keyword radii): see pack-tables.ts.
   const withRegex = pack.rules.filter((r) => r.regex !== undefined);
   writePackTables(
     [matcherKeywords(withRegex), matcherKeywords(withRegex.filter((r) => r.confidence === 'high'))],
     withRegex.map((r) => r.regex!),
+    withRegex.map((r) => [r.regex!, r.keywords ?? []] as const),
   );
   builtin = pack;
   return pack;

@@ -5,12 +5,12 @@
  * Plan for one window (`scan`):
  * 1. One pass of the keyword automaton over the window records keyword occurrences.
  * 2. Each occurrence opens a region [start − radius, end + radius] for every rule with that keyword, where radius
- *    is the rule's longest possible match (regex-width.ts, capped at MAX_MATCH). Overlapping regions of a rule are
- *    merged, so a rule's regex never runs twice over the same bytes. Rules without keywords get the whole window.
+ *    is the rule's longest possible match when every match provably contains one of its keywords
+ *    (keyword-containment.ts), else WHOLE_WINDOW: as gitleaks, the rule then runs over the whole window (our
+ *    fragment) once one of its keywords occurs in it. Overlapping regions of a rule are merged, so a rule's regex
+ *    never runs twice over the same bytes. Rules without keywords get the whole window.
  * 3. Each (rule, region) pair is one RE2 search over `window[0, regionEnd)` from regionStart (the bytes before
  *    regionStart are context for `\b` and `^`).
- *    Consequence (differs from gitleaks, which runs the rule over the whole fragment once any keyword occurs):
- *    a keyword rule only reports matches within `radius` of one of its keywords.
  * 4. Matches go through the secretGroup choice, entropy (must be > rule.entropy, as gitleaks) and the validator.
  * 5. Encoded segments (decoders.ts) whose start lies in the window's own range are decoded and scanned again with
  *    the full rule set, recursively to maxDecodeDepth; results map back to encoded spans.
@@ -36,6 +36,9 @@ import { ruleSeverity, type Severity } from './severity.js';
 
 /** Longest match the scanner guarantees to see whole (bytes): also the window overlap. PEM key blocks fit. */
 export const MAX_MATCH = 16 << 10;
+
+/** A rule radius that makes one keyword occurrence open the whole window (see keywordRadius in pack-tables.ts). */
+export const WHOLE_WINDOW = 1 << 30;
 
 const INLINE_ALLOW = [Buffer.from('leakward:allow'), Buffer.from('gitleaks:allow'), Buffer.from('pragma: allowlist secret')];
 

@@ -19,6 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { packageRoot } from './paths.js';
 import { KeywordAutomaton, type AutomatonTables } from './prefilter.js';
+import { matchesContainKeyword } from './keyword-containment.js';
 import { maxMatchBytes } from './regex-width.js';
 
 /** Where `npm run build` writes the tables. */
@@ -38,6 +39,8 @@ interface Header {
   }[];
   /** [pattern, width] pairs; null width = Infinity */
   readonly widths: readonly (readonly [string, number | null])[];
+  /** [pattern, keywords joined by NUL, keywordRadius]; null = Infinity */
+  readonly radii?: readonly (readonly [string, string, number | null])[];
 }
 
 const keyOf = (keywords: readonly string[]): string => keywords.join('\0');
@@ -61,6 +64,26 @@ export function automatonFor(keywords: readonly string[]): KeywordAutomaton {
   return ac;
 }
 
+/**
+ * How far from a keyword occurrence the scanner runs a rule: its longest possible match when every match is proven
+ * to contain one of its keywords (keyword-containment.ts); otherwise Infinity (once a keyword occurs in a window, the
+ * rule runs over all of it, as gitleaks runs it over its whole fragment). Remembered.
+ */
+export function keywordRadius(pattern: string, keywords: readonly string[]): number {
+  if (stored === undefined) loadStored();
+  const key = radiusKey(pattern, keyOf(keywords));
+  let r = radii.get(key);
+  if (r === undefined) {
+    r = computeRadius(pattern, keywords);
+    if (radii.size < MAX_WIDTHS) radii.set(key, r);
+  }
+  return r;
+}
+const computeRadius = (pattern: string, keywords: readonly string[]): number =>
+  matchesContainKeyword(pattern, keywords) ? maxMatchBytes(pattern, Infinity) : Infinity;
+const radii = new Map<string, number>();
+const radiusKey = (pattern: string, keywords: string): string => `${pattern}\0\0${keywords}`;
+
 /** `maxMatchBytes(pattern)`, remembered (and prebuilt for the built-in pack). */
 export function regexWidth(pattern: string): number {
   if (stored === undefined) loadStored();
@@ -79,13 +102,16 @@ function loadStored(): Map<string, AutomatonTables> {
   const read = readPackTables(packTablesFile);
   if (read) {
     for (const [p, w] of read.widths) if (!widths.has(p)) widths.set(p, w);
+    for (const [k, r] of read.radii) if (!radii.has(k)) radii.set(k, r);
     stored = read.automata;
   }
   return stored;
 }
 
 /** The tables in `file` (automata by keyword list, widths by pattern), or undefined when missing or not ours. */
-export function readPackTables(file: string): { automata: Map<string, AutomatonTables>; widths: Map<string, number> } | undefined {
+export function readPackTables(
+  file: string,
+): { automata: Map<string, AutomatonTables>; widths: Map<string, number>; radii: Map<string, number> } | undefined {
   try {
     if (os.endianness() !== 'LE') return undefined;
     let buf = readFileSync(file);
@@ -112,15 +138,24 @@ export function readPackTables(file: string): { automata: Map<string, AutomatonT
       found.set(keyOf(a.keywords), { keywords: a.keywords, lengths, cls, nClasses: a.nClasses, next, outBase: a.outBase, outStart, outIds });
     }
     if (off !== buf.length) return undefined;
-    return { automata: found, widths: new Map(header.widths.map(([p, w]) => [p, w === null ? Infinity : w])) };
+    return {
+      automata: found,
+      widths: new Map(header.widths.map(([p, w]) => [p, w === null ? Infinity : w])),
+      radii: new Map((header.radii ?? []).map(([p, k, r]) => [radiusKey(p, k), r === null ? Infinity : r])),
+    };
   } catch {
     // no tables (a source checkout before `npm run build`), or a truncated file: build at run time
     return undefined;
   }
 }
 
-/** Build step: stores the automata for these keyword lists and the widths of these patterns. */
-export function writePackTables(keywordLists: readonly (readonly string[])[], patterns: readonly string[], file = packTablesFile): void {
+/** Build step: stores the automata for these keyword lists, the widths of these patterns and the rules' radii. */
+export function writePackTables(
+  keywordLists: readonly (readonly string[])[],
+  patterns: readonly string[],
+  rules: readonly (readonly [string, readonly string[]])[] = [],
+  file = packTablesFile,
+): void {
   const seen = new Set<string>();
   const tables: AutomatonTables[] = [];
   for (const kws of keywordLists) {
@@ -137,6 +172,10 @@ export function writePackTables(keywordLists: readonly (readonly string[])[], pa
     widths: [...new Set(patterns)].map((p) => {
       const w = maxMatchBytes(p);
       return [p, Number.isFinite(w) ? w : null] as const;
+    }),
+    radii: rules.map(([p, kws]) => {
+      const r = computeRadius(p, kws); // not the cache: it may hold an older build's figures
+      return [p, keyOf(kws), Number.isFinite(r) ? r : null] as const;
     }),
   };
   const json = Buffer.from(JSON.stringify(header), 'utf8');

@@ -19,7 +19,7 @@ class Unsupported extends Error {}
 /**
  * Unbounded runs of blanks (`[ \t]*`, `\s+`, ` *`) count as at most this many characters: gitleaks-style rules put
  * them between a name and its value, and treating them as unbounded would make every such rule scan whole windows.
- * Consequence: a match whose blank run is longer than this may be missed when it is far from its keyword.
+ * Used for the masker's hold-back; the scanner sizes keyword regions with the true width (pack-tables.ts keywordRadius).
  */
 export const BLANK_RUN_CAP = 64;
 

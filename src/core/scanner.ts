@@ -19,9 +19,9 @@
 import { open, readFile, stat } from 'node:fs/promises';
 import { fingerprint as fingerprintOf, lazyFingerprint, DEFAULT_FINGERPRINT_SALT } from './fingerprint.js';
 import { LineTracker } from './lines.js';
-import { CompiledRule, LazyAllowlist, MAX_MATCH, Matcher, type Candidate, type FragmentContext } from './matcher.js';
+import { CompiledRule, LazyAllowlist, MAX_MATCH, Matcher, WHOLE_WINDOW, type Candidate, type FragmentContext } from './matcher.js';
 import { ByteRegex, RegexSet } from './regex.js';
-import { regexWidth } from './pack-tables.js';
+import { keywordRadius, regexWidth } from './pack-tables.js';
 import type { Config, Finding, Fragment, FragmentMeta } from './types.js';
 import { getValidator } from './validators.js';
 import { pathKind } from './text-context.js';
@@ -144,8 +144,8 @@ class CoreScanner implements Scanner {
       }
       globals.forEach((g, i) => { if (g.appliesTo(spec.id)) ids.push(i); });
       const pathRe = spec.path !== undefined ? new ByteRegex(spec.path) : undefined;
-      const width = spec.regex !== undefined ? regexWidth(spec.regex) : 0;
-      const radius = Math.min(width, MAX_MATCH);
+      const width = spec.regex !== undefined ? keywordRadius(spec.regex, spec.keywords ?? []) : 0;
+      const radius = width <= MAX_MATCH ? width : WHOLE_WINDOW;
       const rule = new CompiledRule(this.rules.length + this.pathOnly.length, spec, Int32Array.from(ids), pathRe, validator, radius);
       (spec.regex !== undefined ? this.rules : this.pathOnly).push(rule);
     }
@@ -177,7 +177,7 @@ class CoreScanner implements Scanner {
     }
     this.base = { ctx: { active, verdicts }, anyActive, pathHits: undefined };
     this.matcher = new Matcher(this.rules, { maxDecodeDepth: this.maxDepth, allowlists: this.allowlists });
-    this.maxHighConfidenceMatch = this.rules.filter((r) => r.high).reduce((m, r) => Math.max(m, r.radius), 0);
+    this.maxHighConfidenceMatch = this.rules.filter((r) => r.high).reduce((m, r) => Math.max(m, Math.min(regexWidth(r.spec.regex!), MAX_MATCH)), 0);
   }
 
   // --- per fragment -----------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ function hits(ac: KeywordAutomaton, text: string): number[] {
 test('pack tables: an automaton read back is the one built (same tables, same hits)', () => {
   const file = tmp();
   const kws = ['token', 'api_key', 'he', 'she', 'hers', '-----begin', 'ключ'];
-  writePackTables([kws, ['token']], ['a{2,5}', '\\w+', '(?i)ab[cd]{3}'], file);
+  writePackTables([kws, ['token']], ['a{2,5}', '\\w+', '(?i)ab[cd]{3}'], [], file);
   const read = readPackTables(file);
   assert.ok(read, 'the file reads back');
   const stored = read.automata.get(kws.join('\0'));
@@ -38,14 +38,14 @@ test('pack tables: an automaton read back is the one built (same tables, same hi
 test('pack tables: widths read back equal maxMatchBytes, Infinity included', () => {
   const file = tmp();
   const patterns = ['a{2,5}', '\\w+', '(?i)ab[cd]{3}'];
-  writePackTables([], patterns, file);
+  writePackTables([], patterns, [], file);
   const read = readPackTables(file)!;
   for (const p of patterns) assert.equal(read.widths.get(p), maxMatchBytes(p), p);
 });
 
 test('pack tables: a truncated or foreign file reads as no tables', () => {
   const file = tmp();
-  writePackTables([['token', 'secret']], ['x'], file);
+  writePackTables([['token', 'secret']], ['x'], [], file);
   const whole = fs.readFileSync(file);
   fs.writeFileSync(file, whole.subarray(0, whole.length - 8));
   assert.equal(readPackTables(file), undefined, 'truncated');
