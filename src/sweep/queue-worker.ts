@@ -14,6 +14,7 @@
  * 4. `close()` (SIGTERM) stops taking jobs and waits for the ones running; the process then exits 0.
  */
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Job, Queue as BullQueue, Worker as BullWorker } from 'bullmq';
@@ -153,7 +154,9 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
     try {
       checkRules(plan.ruleSetId);
       const loc = locate(plan.source);
-      const dir = await mirrors.run(loc.url, () => ensureMirror(loc, opts.cache));
+      // The refs as planned: the mirror this worker already has is used as it is (no fetch); another worker's
+      // plan means a clone here.
+      const dir = await mirrors.run(loc.url, () => ensureMirrorFor(loc, opts.cache, []));
       let scanned = 0, bytes = 0;
       for (const v of Object.values(await job.getChildrenValues<{ scanned: number; bytes: number }>())) {
         scanned += v?.scanned ?? 0;
@@ -208,7 +211,7 @@ async function addResult(results: BullQueue, id: string, data: ResultJob): Promi
 async function ensureMirrorFor(loc: RepoLocation, cache: string, shas: readonly string[]): Promise<string> {
   const { mirrorDir } = await import('./repo-url.js');
   const dir = mirrorDir(cache, loc.url);
-  if (await hasCommits(dir, shas)) return dir;
+  if (fs.existsSync(path.join(dir, 'HEAD')) && await hasCommits(dir, shas)) return dir;
   return ensureMirror(loc, cache);
 }
 
