@@ -35,9 +35,9 @@ export const reportOptions = {
 } as const satisfies Options;
 
 export const reportHelp = `report options:
-  -c, --config FILE         rules config, relative to the working directory (default: LEAKWARD_CONFIG,
-                            LEAKWARD_CONFIG_TOML, GITLEAKS_CONFIG, GITLEAKS_CONFIG_TOML, .leakward.toml or
-                            .gitleaks.toml at the scan base, else built-in)
+  -c, --config FILE         rules config (default: LEAKWARD_CONFIG, GITLEAKS_CONFIG, LEAKWARD_CONFIG_TOML,
+                            GITLEAKS_CONFIG_TOML, .leakward.toml or .gitleaks.toml at the scan base, else
+                            built-in); a relative FILE is relative to the working directory
       --strict-config       unknown config keys and duplicate rule ids are errors (default: warnings)
   -f, --format FMT          text (default), json or sarif
   -o, --output FILE         write the report to FILE instead of stdout

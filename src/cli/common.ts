@@ -45,7 +45,8 @@ export interface SkipLog {
   readonly counts: ReadonlyMap<string, number>;
 }
 
-const BY_DESIGN = new Set(['binary', 'symlink']);
+// Skipped on purpose: counted (and listed with -v), never a warning. Dependency folders are other people's code.
+const BY_DESIGN = new Set(['binary', 'symlink', 'dependencies']);
 
 export function skipLog(io: CliIO, verbose: boolean): SkipLog {
   const counts = new Map<string, number>();

@@ -22,7 +22,8 @@ test('.pre-commit-hooks.yaml declares leakward and leakward-pre-push', () => {
   assert.match(y, /- id: leakward\n/);
   assert.match(y, /- id: leakward-pre-push\n/);
   assert.equal(y.match(/pass_filenames: false/g)?.length, 2);
-  assert.match(y, /stages: \[pre-push\]/);
+  // `push`, not `pre-push`: pre-commit before 3.2 (Debian 12 ships 3.0.4) knows only the old stage names.
+  assert.match(y, /stages: \[push\]/);
 });
 
 test('plain git hook: install, idempotent, uninstall removes the file it created', () => {
@@ -140,5 +141,7 @@ test("leakward's own repository runs its own pre-commit hook through husky", () 
   assert.equal(text, hookBlock('pre-commit', 'node bin/leakward.js'));
   assert.match(text, /^node bin\/leakward\.js staged/m);
   const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  assert.match(pkg.scripts['prepare'] ?? '', /husky/, 'npm ci runs husky (and tsc, so bin/leakward.js has its dist)');
+  // prepare runs scripts/prepare.js, which builds and then runs husky in a git checkout
+  const prepare = `${pkg.scripts['prepare'] ?? ''}\n${fs.readFileSync(path.join(repoRoot, 'scripts', 'prepare.js'), 'utf8')}`;
+  assert.match(prepare, /husky/, 'npm ci runs husky (and tsc, so bin/leakward.js has its dist)');
 });
