@@ -12,6 +12,7 @@
  * Not modelled: under `(?i)` RE2 also folds `k` with U+212A KELVIN SIGN and `s` with U+017F LONG S, which the
  * ASCII keyword automaton does not see as `k`/`s` (the keyword filter itself misses those spellings too).
  */
+import { readFlagGroup } from './regex-width.js';
 
 interface Node {
   /** every match contains a keyword */
@@ -113,22 +114,14 @@ function parseSeq(st: State, ciIn: boolean): [Node, boolean] {
         else if (p[st.i] === '<') skipName(st, 1);
         else if (p[st.i] === ':') st.i++;
         else {
-          let neg = false;
-          let flagCi = ci;
-          while (st.i < p.length && p[st.i] !== ')' && p[st.i] !== ':') {
-            const f = p[st.i]!;
-            if (f === '-') neg = true;
-            else if (f === 'i') flagCi = !neg;
-            else if (f !== 'm' && f !== 's' && f !== 'U') throw new Unsupported();
-            st.i++;
-          }
-          if (p[st.i] === ')') {
-            st.i++;
-            ci = flagCi;
+          const g = readFlagGroup(p, st.i, ci);
+          if (!g) throw new Unsupported();
+          st.i = g.end;
+          if (!g.scoped) {
+            ci = g.ci;
             continue; // a flag change matches nothing
           }
-          st.i++; // ':'
-          innerCi = flagCi;
+          innerCi = g.ci;
         }
       }
       atom = parseAlt(st, innerCi);

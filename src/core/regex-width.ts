@@ -100,23 +100,15 @@ function parseAlt(st: State, ciIn: boolean): number {
           w = parseAlt(st, ci);
         } else {
           // flags: (?i) (?-i) (?i:...) (?s-i:...)
-          let neg = false;
-          let flagCi = ci;
-          while (st.i < p.length && p[st.i] !== ')' && p[st.i] !== ':') {
-            const f = p[st.i]!;
-            if (f === '-') neg = true;
-            else if (f === 'i') flagCi = !neg;
-            else if (f !== 'm' && f !== 's' && f !== 'U') throw new Unsupported();
-            st.i++;
-          }
-          if (p[st.i] === ')') {
-            st.i++;
-            ci = flagCi; // rest of the current group
+          const g = readFlagGroup(p, st.i, ci);
+          if (!g) throw new Unsupported();
+          st.i = g.end;
+          if (!g.scoped) {
+            ci = g.ci; // rest of the current group
             lastAtom = -1;
             continue;
           }
-          st.i++; // ':'
-          w = parseAlt(st, flagCi);
+          w = parseAlt(st, g.ci);
         }
       } else {
         w = parseAlt(st, ci);
@@ -336,4 +328,23 @@ function parseClass(st: State, ci: boolean): number {
     }
   }
   throw new Unsupported();
+}
+
+/**
+ * A flag group at `p[i]` (just after `(?`): `i)` / `-i)` change the flags for the rest of the enclosing group
+ * (`scoped` false), `i:` / `s-i:` open a group with them (`scoped` true). `end` is the index after `)` or `:`;
+ * `ci` the case-insensitivity in force after it. Undefined for a flag RE2 has that these analyses do not model.
+ */
+export function readFlagGroup(p: string, i: number, ci: boolean): { ci: boolean; scoped: boolean; end: number } | undefined {
+  let neg = false;
+  let flagCi = ci;
+  while (i < p.length && p[i] !== ')' && p[i] !== ':') {
+    const f = p[i]!;
+    if (f === '-') neg = true;
+    else if (f === 'i') flagCi = !neg;
+    else if (f !== 'm' && f !== 's' && f !== 'U') return undefined;
+    i++;
+  }
+  if (i >= p.length) return undefined;
+  return { ci: flagCi, scoped: p[i] === ':', end: i + 1 };
 }

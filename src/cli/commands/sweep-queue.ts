@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type { WriteStream } from 'node:tty';
 import { UsageError, type CliIO } from '../io.js';
@@ -47,25 +46,11 @@ export async function runQueue(args: string[], io: CliIO): Promise<number> {
 
   if (action === 'enqueue') {
     const sw = await import('../../sweep/index.js');
-    let repos: import('../../sweep/index.js').RepoLocation[] = [];
-    try {
-      for (const p of rest) repos.push(sw.parseRepo(p, io.cwd));
-      if (values.repos) {
-        const file = path.resolve(io.cwd, values.repos);
-        let text: string;
-        try { text = fs.readFileSync(file, 'utf8'); } catch (err) { throw new Error(`${values.repos}: cannot read: ${(err as NodeJS.ErrnoException).code ?? err}`); }
-        repos.push(...sw.parseReposFile(text, values.repos, path.dirname(file)));
-      }
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
-    if (repos.length === 0) throw new UsageError('enqueue: no repositories: give REPO arguments or --repos FILE');
+    const repos = await (await import('./sweep.js')).readRepoList(rest, values.repos, io, 'enqueue: no repositories');
     const depth = optionalInt(values['max-decode-depth'], '--max-decode-depth', 0, 8);
     const batchSize = optionalInt(values['batch-size'], '--batch-size', 1, 1_000_000);
     const config = await loadConfigOrUsage(io, values.config);
     const ruleSet = sw.ruleSetOf(config, { ...(depth !== undefined ? { maxDecodeDepth: depth } : {}) });
-    const seen = new Set<string>();
-    repos = repos.filter((r) => (seen.has(r.url) ? false : (seen.add(r.url), true)));
     const queues = await q.openQueues(connection);
     try {
       const { added, known } = await q.enqueueRepos(queues, repos.map((r) => ({

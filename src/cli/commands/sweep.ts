@@ -57,21 +57,7 @@ export async function run(args: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parsed;
   if (values.help) { io.stdout.write(help); return 0; }
   const sw = await import('../../sweep/index.js');
-  let repos: import('../../sweep/index.js').RepoLocation[] = [];
-  try {
-    for (const p of positionals) repos.push(sw.parseRepo(p, io.cwd));
-    if (values.repos) {
-      const file = path.resolve(io.cwd, values.repos);
-      let text: string;
-      try { text = fs.readFileSync(file, 'utf8'); } catch (err) { throw new Error(`${values.repos}: cannot read: ${(err as NodeJS.ErrnoException).code ?? err}`); }
-      repos.push(...sw.parseReposFile(text, values.repos, path.dirname(file)));
-    }
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  if (repos.length === 0) throw new UsageError('no repositories: give REPO arguments or --repos FILE');
-  const seen = new Set<string>();
-  repos = repos.filter((r) => (seen.has(r.url) ? false : (seen.add(r.url), true)));
+  let repos = await readRepoList(positionals, values.repos, io, 'no repositories');
   if (values.shard) {
     let shard;
     try { shard = sw.parseShard(values.shard); } catch (err) { throw new UsageError((err as Error).message); }
@@ -232,3 +218,27 @@ class SweepProgress {
 }
 
 const fmt = (s: number): string => (s < 60 ? `${s.toFixed(0)}s` : `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`);
+
+/**
+ * The repositories of a sweep (REPO arguments, then `--repos FILE` lines relative to the file), each once; bad
+ * input is a UsageError naming the argument or the file and line. Shared by the local and the queued sweep.
+ */
+export async function readRepoList(args: readonly string[], reposFile: string | undefined, io: CliIO, none: string):
+  Promise<import('../../sweep/index.js').RepoLocation[]> {
+  const sw = await import('../../sweep/index.js');
+  const repos: import('../../sweep/index.js').RepoLocation[] = [];
+  try {
+    for (const p of args) repos.push(sw.parseRepo(p, io.cwd));
+    if (reposFile) {
+      const file = path.resolve(io.cwd, reposFile);
+      let text: string;
+      try { text = fs.readFileSync(file, 'utf8'); } catch (err) { throw new Error(`${reposFile}: cannot read: ${(err as NodeJS.ErrnoException).code ?? err}`); }
+      repos.push(...sw.parseReposFile(text, reposFile, path.dirname(file)));
+    }
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (repos.length === 0) throw new UsageError(`${none}: give REPO arguments or --repos FILE`);
+  const seen = new Set<string>();
+  return repos.filter((r) => (seen.has(r.url) ? false : (seen.add(r.url), true)));
+}
